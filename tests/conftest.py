@@ -41,7 +41,7 @@ def memory_keyring() -> Iterator[Any]:
     """An in-memory keyring backend installed for the duration of a test."""
     import keyring
 
-    from tests.helpers.memory_keyring import MemoryKeyring
+    from app.stores.memory_keyring import MemoryKeyring
 
     previous = keyring.get_keyring()
     backend = MemoryKeyring()

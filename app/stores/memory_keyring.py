@@ -1,15 +1,15 @@
 # SPDX-FileCopyrightText: 2026 Storehook developers
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""An in-memory keyring backend for unit tests."""
+"""An in-memory keyring backend, for `--demo` and unit tests."""
 
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 
-class MemoryKeyring(KeyringBackend):  # type: ignore[misc]
-    """Keeps passwords in a dict; gone when the test ends."""
+class MemoryKeyring(KeyringBackend):
+    """Keeps passwords in a dict; they are gone when the process ends."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()
