@@ -88,3 +88,15 @@ class ValidationFailed(BigCommerceError):
     """400 or 422: BigCommerce refused the request; the message is its own."""
 
     summary = "rejected by BigCommerce"
+
+
+class NotFound(BigCommerceError):
+    """404 on a resource below the store (a hook, an order) that does not exist."""
+
+    summary = "not found"
+
+
+class StoreNotConnected(BigCommerceError):
+    """Storehook has no store with this hash: it was never added, or removed."""
+
+    summary = "store not connected"

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Opening the SQLite file: WAL, a generous busy timeout, migrations."""
 
+import contextlib
 import logging
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +54,29 @@ def open_database(data_dir: Path) -> pw.SqliteDatabase:
     return database
 
 
-def write_transaction(database: Any) -> Any:
-    """Start a write transaction that takes the write lock at once.
+# Writers of this process queue here before they ask SQLite for its lock.
+# SQLite's own busy handler sleeps in growing steps (up to 100 ms), so a thread
+# that writes back to back can keep winning while another starves; a blocking
+# lock hands the database over as soon as it is free. Re-entrant, so that a
+# nested write_transaction becomes a savepoint as usual.
+_process_write_lock = threading.RLock()
+
+
+@contextlib.contextmanager
+def write_transaction(database: Any) -> Iterator[Any]:
+    """Run a block as one write transaction that takes the write lock at once.
 
     A deferred transaction that reads first and writes later can fail with
     "database is locked" without waiting, when another writer got in between;
-    BEGIN IMMEDIATE waits for the lock up front instead.
+    BEGIN IMMEDIATE waits for the lock up front instead. Other processes (the
+    CLI beside a running console) still wait on SQLite's busy timeout.
     """
-    if isinstance(database, pw.SqliteDatabase):
-        return database.atomic(lock_type="IMMEDIATE")
-    return database.atomic()
+    if isinstance(database, pw.DatabaseProxy):
+        database = database.obj
+    if not isinstance(database, pw.SqliteDatabase):
+        with database.atomic() as transaction:
+            yield transaction
+        return
+
+    with _process_write_lock, database.atomic(lock_type="IMMEDIATE") as transaction:
+        yield transaction

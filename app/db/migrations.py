@@ -45,9 +45,16 @@ def _create_job_search(database: pw.Database) -> None:
     )
 
 
+def _index_job_state_by_id(database: pw.Database) -> None:
+    # The Queue's state selector pages newest first within one state; an
+    # index on state alone keeps its entries in id order within each state.
+    database.execute_sql("CREATE INDEX IF NOT EXISTS job_state_id ON job (state, id)")
+
+
 MIGRATIONS: dict[int, Callable[[pw.Database], None]] = {
     1: _create_base_schema,
     2: _create_job_search,
+    3: _index_job_state_by_id,
 }
 
 LATEST_VERSION = max(MIGRATIONS)
