@@ -16,7 +16,9 @@ from app.db import connection
 from app.db.models import database_proxy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_BIGCOMMERCE = REPO_ROOT.parent / "shared" / "bigcommerce"
+# Copies of BigCommerce's reference material (OpenAPI specs, scopes, payloads)
+# ship in resources/, so that a clone needs nothing from outside itself.
+BIGCOMMERCE_REFERENCE = REPO_ROOT / "resources" / "bigcommerce"
 
 
 @pytest.fixture

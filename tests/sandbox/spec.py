@@ -17,7 +17,7 @@ from openapi_core.datatypes import RequestParameters
 from openapi_schema_validator import OAS30Validator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from tests.conftest import SHARED_BIGCOMMERCE
+from tests.conftest import BIGCOMMERCE_REFERENCE
 
 SPECS = {
     "webhooks": "webhooks.v3.yml",
@@ -169,7 +169,7 @@ KNOWN_DEVIATIONS = [
 @functools.cache
 def raw_spec(name: str) -> dict[str, Any]:
     """The official document, as published."""
-    path = SHARED_BIGCOMMERCE / "openapi" / SPECS[name]
+    path = BIGCOMMERCE_REFERENCE / "openapi" / SPECS[name]
     loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return loaded
 

@@ -1,0 +1,159 @@
+# SPDX-FileCopyrightText: 2026 Storehook developers
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The Receiver view: live counts, rejections, the public URL and secret rotation."""
+
+import asyncio
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+import qasync
+from PySide6.QtCore import Qt
+
+from app import timeutil
+from app.db.models import Store
+from app.events import EventHub
+from app.receiver.stats import NOT_JSON, WRONG_SECRET, ReceiverStats
+from app.stores.secrets import SecretStore
+from app.stores.service import StoreService
+from app.ui.receiver_view import (
+    COL_REASON,
+    COL_STATUS,
+    ReceiverView,
+    RejectionTableModel,
+)
+
+_LOOPS: list[qasync.QEventLoop] = []
+
+
+@pytest.fixture
+def loop(qapp: Any) -> Iterator[qasync.QEventLoop]:
+    """A qasync loop that runs whenever Qt processes events; errors fail the test.
+
+    already_running makes asyncio treat Qt's event processing (qtbot.waitUntil)
+    as the running loop, so @asyncSlot tasks progress under qtbot. The loop is
+    made once and never stopped: stopping calls QApplication.exit(), after
+    which qtbot's waits return at once. Between tests it is unregistered, so
+    that other tests can use asyncio.run().
+    """
+    if not _LOOPS:
+        _LOOPS.append(qasync.QEventLoop(qapp, already_running=True))
+        # Plain threads, joined at exit; qasync's own QThreads would be
+        # destroyed still running, since this loop is never closed.
+        _LOOPS[0].set_default_executor(ThreadPoolExecutor(thread_name_prefix="gui"))
+    event_loop = _LOOPS[0]
+    asyncio._set_running_loop(event_loop)
+    asyncio.set_event_loop(event_loop)
+    problems: list[dict[str, Any]] = []
+    event_loop.set_exception_handler(lambda _loop, context: problems.append(context))
+    yield event_loop
+    event_loop.set_exception_handler(None)
+    asyncio.set_event_loop(None)
+    asyncio._set_running_loop(None)
+    assert not problems
+
+
+@pytest.fixture
+def stores(database: Any, memory_keyring: Any) -> StoreService:
+    Store.create(
+        store_hash="t3stab9x1q",
+        name="Test Outfitters",
+        api_url="https://api.bigcommerce.com",
+        connected_at=timeutil.now(),
+    )
+    return StoreService(database, SecretStore(), events=EventHub())
+
+
+def make_view(
+    qtbot: Any, stats: ReceiverStats, stores: StoreService, **kw: Any
+) -> ReceiverView:
+    view = ReceiverView(
+        stats, stores, listen_address="127.0.0.1:8787", refresh_ms=20, **kw
+    )
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.store_combo.count() == 1)
+    return view
+
+
+def test_rejection_table_model(qtmodeltester: Any) -> None:
+    stats = ReceiverStats()
+    stats.record_rejection(WRONG_SECRET, 401, "203.0.113.9", "header did not match")
+    stats.record_rejection(NOT_JSON, 400, "203.0.113.9")
+    model = RejectionTableModel()
+    model.set_rejections(stats.snapshot()["recent_rejections"])
+
+    qtmodeltester.check(model)
+    assert model.index(0, COL_REASON).data() == NOT_JSON
+    assert model.index(1, COL_REASON).data() == WRONG_SECRET
+    assert model.index(1, COL_STATUS).data() == "401"
+
+
+def test_counts_and_recent_rejections_refresh_live(
+    qtbot: Any, loop: qasync.QEventLoop, stores: StoreService
+) -> None:
+    stats = ReceiverStats()
+    view = make_view(qtbot, stats, stores)
+    assert view.count_labels["received"].text() == "0"
+
+    for _ in range(3):
+        stats.record_received()
+    stats.record_stored(queued=2, held=0)
+    stats.record_duplicate()
+    stats.record_rejection(WRONG_SECRET, 401, "203.0.113.9", "header did not match")
+    qtbot.waitUntil(lambda: view.count_labels["received"].text() == "3")
+
+    assert view.count_labels["queued"].text() == "2"
+    assert view.count_labels["duplicates"].text() == "1"
+    assert view.count_labels["rejected"].text() == "1"
+    assert view.reasons_label.text() == "wrong secret: 1"
+    model = view.rejections_table.model()
+    assert model.index(0, COL_REASON).data() == "wrong secret"
+    assert model.index(0, 4).data(Qt.ItemDataRole.ToolTipRole) == (
+        "header did not match"
+    )
+
+
+def test_br04_http_public_url_is_refused_with_the_plain_message(
+    qtbot: Any, loop: qasync.QEventLoop, stores: StoreService
+) -> None:
+    applied: list[str] = []
+    view = make_view(
+        qtbot, ReceiverStats(), stores, on_public_url_changed=applied.append
+    )
+
+    qtbot.keyClicks(view.public_url_edit, "http://hooks.example.test/bc")
+    assert not view.public_url_error.isHidden()
+    assert "BigCommerce needs an https URL on port 443" in view.public_url_error.text()
+    assert not view.apply_button.isEnabled()
+
+    view.public_url_edit.clear()
+    qtbot.keyClicks(view.public_url_edit, "https://hooks.example.test:8443/bc")
+    assert "https URL on port 443" in view.public_url_error.text()
+
+    view.public_url_edit.clear()
+    qtbot.keyClicks(view.public_url_edit, "https://hooks.example.test/bc")
+    assert view.public_url_error.isHidden()
+    view.apply_button.click()
+    assert applied == ["https://hooks.example.test/bc"]
+
+
+def test_rotating_a_store_secret(
+    qtbot: Any, loop: qasync.QEventLoop, stores: StoreService, memory_keyring: Any
+) -> None:
+    rotated: list[str] = []
+
+    async def after_rotation(store_hash: str) -> None:
+        rotated.append(store_hash)
+
+    view = make_view(qtbot, ReceiverStats(), stores, after_rotation=after_rotation)
+    view.rotate_button.click()
+    assert not view.rotate_button.isEnabled()
+    qtbot.waitUntil(lambda: "rotated" in view.rotate_message.text())
+
+    assert rotated == ["t3stab9x1q"]
+    assert view.rotate_button.isEnabled()
+    assert Store.get_by_id("t3stab9x1q").secret_digest
+    secret = memory_keyring.passwords[("storehook", "t3stab9x1q/webhook_secret")]
+    assert secret not in view.rotate_message.text()
