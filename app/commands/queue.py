@@ -1,0 +1,122 @@
+# SPDX-FileCopyrightText: 2026 Storehook developers
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""`storehook queue`: list, inspect, retry, release and cancel jobs."""
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from app.commands.support import (
+    global_options,
+    open_database,
+    print_json,
+    reported_errors,
+    settings_from,
+)
+from app.db.models import JobState
+
+
+@click.group()
+def queue() -> None:
+    """The jobs on the queue."""
+
+
+@queue.command("list")
+@global_options(with_env=False)
+@click.option("--state", type=click.Choice(JobState.ALL), default=None)
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+@reported_errors
+def list_(ctx: click.Context, state: str | None, limit: int, as_json: bool) -> None:
+    """List jobs, newest first."""
+    from app.queue import jobs
+
+    database = open_database(settings_from(ctx))
+    documents = jobs.list_jobs(database, state=state, limit=limit)
+    if as_json:
+        print_json(documents)
+        return
+    for job in documents:
+        resource = f"{job['resource_type']} {job['resource_id']}".strip()
+        click.echo(
+            f"{job['id']:>7} {job['state']:<10} {job['action']:<24} "
+            f"{job['scope']:<28} {resource:<14} attempts {job['attempts']}"
+        )
+
+
+@queue.command("show")
+@global_options(with_env=False)
+@click.argument("job_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+@reported_errors
+def show(ctx: click.Context, job_id: int, as_json: bool) -> None:
+    """Show one job with its payload and every attempt."""
+    from app.queue import jobs
+
+    document = jobs.show_job(open_database(settings_from(ctx)), job_id)
+    if as_json:
+        print_json(document)
+        return
+    for key in ("id", "state", "action", "scope", "store_hash", "attempts"):
+        click.echo(f"{key}: {document[key]}")
+    for attempt in document["attempt_log"]:
+        click.echo(
+            f"attempt {attempt['number']}: {attempt['outcome']} "
+            f"{attempt['error_type']} {attempt['error_message']}".rstrip()
+        )
+
+
+def _change(
+    ctx: click.Context,
+    job_ids: tuple[int, ...],
+    verb: str,
+    operation: Callable[..., Any],
+) -> None:
+    database = open_database(settings_from(ctx))
+    changed = list(operation(database, list(job_ids)))
+    skipped = sorted(set(job_ids) - set(changed))
+    click.echo(f"{verb}: {', '.join(map(str, changed)) or 'none'}")
+    if skipped:
+        raise click.ClickException(
+            f"Not {verb.lower()} (unknown, or not in a state that allows it): "
+            + ", ".join(map(str, skipped))
+        )
+
+
+@queue.command("retry")
+@global_options(with_env=False)
+@click.argument("job_ids", type=int, nargs=-1, required=True)
+@click.pass_context
+@reported_errors
+def retry(ctx: click.Context, job_ids: tuple[int, ...]) -> None:
+    """Run failed or waiting jobs again at once."""
+    from app.queue import jobs
+
+    _change(ctx, job_ids, "Retrying", jobs.retry_now)
+
+
+@queue.command("release")
+@global_options(with_env=False)
+@click.argument("job_ids", type=int, nargs=-1, required=True)
+@click.pass_context
+@reported_errors
+def release(ctx: click.Context, job_ids: tuple[int, ...]) -> None:
+    """Let held jobs run."""
+    from app.queue import jobs
+
+    _change(ctx, job_ids, "Released", jobs.release)
+
+
+@queue.command("cancel")
+@global_options(with_env=False)
+@click.argument("job_ids", type=int, nargs=-1, required=True)
+@click.pass_context
+@reported_errors
+def cancel(ctx: click.Context, job_ids: tuple[int, ...]) -> None:
+    """Cancel jobs that have not finished."""
+    from app.queue import jobs
+
+    _change(ctx, job_ids, "Cancelled", jobs.cancel)

@@ -1,0 +1,101 @@
+# SPDX-FileCopyrightText: 2026 Storehook developers
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fixtures for the console's widgets: jobs inserted through the peewee models."""
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from app.db.models import QUEUE_BIGCOMMERCE, Attempt, Delivery, Job, JobState
+
+JobFactory = Callable[..., Job]
+
+
+@pytest.fixture
+def make_job(database: Any) -> JobFactory:
+    """Insert a delivery and its job; keyword arguments override the defaults."""
+    counter = iter(range(1, 1_000_000))
+
+    def make(
+        *,
+        scope: str = "store/order/created",
+        resource_type: str = "order",
+        resource_id: str = "100",
+        action: str = "tag_orders",
+        state: str = JobState.QUEUED,
+        received_at: float | None = None,
+        created_at: int | None = None,
+        data: dict[str, Any] | None = None,
+        store_hash: str = "abc123",
+        **fields: Any,
+    ) -> Job:
+        number = next(counter)
+        received = time.time() if received_at is None else received_at
+        body = {
+            "producer": f"stores/{store_hash}",
+            "hash": f"{number:040x}",
+            "created_at": int(received) if created_at is None else created_at,
+            "store_id": "1000001",
+            "scope": scope,
+            "data": data or {"type": resource_type, "id": int(resource_id)},
+        }
+        delivery = Delivery.create(
+            store_hash=store_hash,
+            hash=body["hash"],
+            scope=scope,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            created_at=body["created_at"],
+            received_at=received,
+            body=json.dumps(body),
+        )
+        return Job.create(
+            queue=QUEUE_BIGCOMMERCE,
+            delivery=delivery,
+            action=action,
+            scope=scope,
+            store_hash=store_hash,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            state=state,
+            created_at=received,
+            updated_at=received,
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def add_attempt(database: Any) -> Callable[..., Attempt]:
+    """Record a finished attempt of a job."""
+
+    def add(job: Job, **fields: Any) -> Attempt:
+        number = Attempt.select().where(Attempt.job == job).count() + 1
+        fields.setdefault("started_at", time.time())
+        fields.setdefault("ended_at", fields["started_at"] + 0.5)
+        return Attempt.create(job=job, number=number, **fields)
+
+    return add
+
+
+@pytest.fixture
+def timezone() -> Iterator[Callable[[str], None]]:
+    """Switch the process's local time zone; the original is restored after."""
+    import os
+
+    previous = os.environ.get("TZ")
+
+    def switch(name: str) -> None:
+        os.environ["TZ"] = name
+        time.tzset()
+
+    yield switch
+    if previous is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = previous
+    time.tzset()
