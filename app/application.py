@@ -22,7 +22,13 @@ from app import config
 from app.actions.loader import ActionRegistry
 from app.actions.runtime import ActionRuntime
 from app.db.connection import open_database
-from app.events import ACTIONS_CHANGED, STORE_CHANGED, Event, EventHub
+from app.events import (
+    ACTIONS_CHANGED,
+    DELIVERY_RECEIVED,
+    STORE_CHANGED,
+    Event,
+    EventHub,
+)
 from app.queue.loopguard import LoopGuard
 from app.queue.worker import WorkerPool
 from app.receiver.app import build_receiver_app
@@ -37,6 +43,7 @@ log = logging.getLogger(__name__)
 # Trigger edits come in bursts (an editor saves twice, a GUI saves several
 # files); one sync after the burst is enough.
 SYNC_DEBOUNCE_S = 1.0
+APP_UNINSTALLED_SCOPE = "store/app/uninstalled"
 # How often hooks are checked for being deactivated by BigCommerce.
 PERIODIC_SYNC_S = 300.0
 
@@ -229,6 +236,16 @@ class Application:
             self.signing_secrets.forget(event.fields["store_hash"])
         if event.kind == ACTIONS_CHANGED and self._loop is not None:
             self._loop.call_soon_threadsafe(self._schedule_sync)
+        if (
+            event.kind == DELIVERY_RECEIVED
+            and event.fields.get("scope") == APP_UNINSTALLED_SCOPE
+            and not event.fields.get("duplicate")
+        ):
+            # The token is dead from now on: stop syncing the store until
+            # someone adds it again with a new token.
+            self.stores.mark_uninstalled(
+                event.fields["store_hash"], "app uninstalled from the store"
+            )
 
     def schedule_sync(self) -> None:
         """Sync every store's hooks soon, once, however often this is called."""

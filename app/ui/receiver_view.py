@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -31,11 +30,11 @@ from PySide6.QtWidgets import (
 )
 from qasync import asyncSlot
 
-from app import timeutil
 from app.bigcommerce.client import DEFAULT_API_URL
 from app.bigcommerce.errors import BigCommerceError
 from app.stores.service import StoreRow, StoreService
 from app.stores.sync import validate_destination
+from app.ui.models.rejection_table_model import COL_DETAIL, RejectionTableModel
 
 log = logging.getLogger(__name__)
 
@@ -52,68 +51,6 @@ class StatsSource(Protocol):
     def snapshot(self) -> dict[str, Any]:
         """Every counter and the recent rejections, newest first."""
         ...
-
-
-COL_TIME = 0
-COL_REASON = 1
-COL_STATUS = 2
-COL_REMOTE = 3
-COL_DETAIL = 4
-_HEADERS = ("Time", "Reason", "Answer", "From", "Detail")
-
-
-class RejectionTableModel(QAbstractTableModel):
-    """The most recent rejected deliveries (dicts from ReceiverStats), newest first."""
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[dict[str, Any]] = []
-
-    def set_rejections(self, rows: list[dict[str, Any]]) -> None:
-        """Show rows; nothing is repainted when they did not change."""
-        if rows == self._rows:
-            return
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(_HEADERS)
-        ):
-            return _HEADERS[section]
-        return None
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display_data(row, index.column())
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == COL_DETAIL:
-            return str(row.get("detail", "")) or None
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == COL_STATUS:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def _display_data(self, row: dict[str, Any], column: int) -> str:
-        if column == COL_TIME:
-            return timeutil.local_with_offset(row.get("at"))
-        key = ("", "reason", "status", "remote", "detail")[column]
-        return str(row.get(key, ""))
 
 
 class ReceiverView(QWidget):

@@ -4,7 +4,6 @@
 
 import asyncio
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import keyring
@@ -37,35 +36,6 @@ from app.ui.models.store_table_model import (
 
 SCOPES = {"store/order/created", "store/order/updated", "store/product/updated"}
 LOCAL_DESTINATION = "http://127.0.0.1:8787/webhooks/bigcommerce"
-
-_LOOPS: list[qasync.QEventLoop] = []
-
-
-@pytest.fixture
-def loop(qapp: Any) -> Iterator[qasync.QEventLoop]:
-    """A qasync loop that runs whenever Qt processes events; errors fail the test.
-
-    already_running makes asyncio treat Qt's event processing (qtbot.waitUntil)
-    as the running loop, so @asyncSlot tasks progress under qtbot. The loop is
-    made once and never stopped: stopping calls QApplication.exit(), after
-    which qtbot's waits return at once. Between tests it is unregistered, so
-    that other tests can use asyncio.run().
-    """
-    if not _LOOPS:
-        _LOOPS.append(qasync.QEventLoop(qapp, already_running=True))
-        # Plain threads, joined at exit; qasync's own QThreads would be
-        # destroyed still running, since this loop is never closed.
-        _LOOPS[0].set_default_executor(ThreadPoolExecutor(thread_name_prefix="gui"))
-    event_loop = _LOOPS[0]
-    asyncio._set_running_loop(event_loop)
-    asyncio.set_event_loop(event_loop)
-    problems: list[dict[str, Any]] = []
-    event_loop.set_exception_handler(lambda _loop, context: problems.append(context))
-    yield event_loop
-    event_loop.set_exception_handler(None)
-    asyncio.set_event_loop(None)
-    asyncio._set_running_loop(None)
-    assert not problems
 
 
 @pytest.fixture

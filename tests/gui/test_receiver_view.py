@@ -2,9 +2,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The Receiver view: live counts, rejections, the public URL and secret rotation."""
 
-import asyncio
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -18,41 +15,12 @@ from app.events import EventHub
 from app.receiver.stats import NOT_JSON, WRONG_SECRET, ReceiverStats
 from app.stores.secrets import SecretStore
 from app.stores.service import StoreService
-from app.ui.receiver_view import (
+from app.ui.models.rejection_table_model import (
     COL_REASON,
     COL_STATUS,
-    ReceiverView,
     RejectionTableModel,
 )
-
-_LOOPS: list[qasync.QEventLoop] = []
-
-
-@pytest.fixture
-def loop(qapp: Any) -> Iterator[qasync.QEventLoop]:
-    """A qasync loop that runs whenever Qt processes events; errors fail the test.
-
-    already_running makes asyncio treat Qt's event processing (qtbot.waitUntil)
-    as the running loop, so @asyncSlot tasks progress under qtbot. The loop is
-    made once and never stopped: stopping calls QApplication.exit(), after
-    which qtbot's waits return at once. Between tests it is unregistered, so
-    that other tests can use asyncio.run().
-    """
-    if not _LOOPS:
-        _LOOPS.append(qasync.QEventLoop(qapp, already_running=True))
-        # Plain threads, joined at exit; qasync's own QThreads would be
-        # destroyed still running, since this loop is never closed.
-        _LOOPS[0].set_default_executor(ThreadPoolExecutor(thread_name_prefix="gui"))
-    event_loop = _LOOPS[0]
-    asyncio._set_running_loop(event_loop)
-    asyncio.set_event_loop(event_loop)
-    problems: list[dict[str, Any]] = []
-    event_loop.set_exception_handler(lambda _loop, context: problems.append(context))
-    yield event_loop
-    event_loop.set_exception_handler(None)
-    asyncio.set_event_loop(None)
-    asyncio._set_running_loop(None)
-    assert not problems
+from app.ui.receiver_view import ReceiverView
 
 
 @pytest.fixture

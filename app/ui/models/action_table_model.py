@@ -5,10 +5,11 @@
 import enum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.actions.model import ActionInfo
+from app.ui.models.base import AnyIndex, SnapshotTableModel
 
 COL_NAME = 0
 COL_TRIGGERS = 1
@@ -18,9 +19,6 @@ COL_ERROR = 4
 _HEADERS = ("Action", "Triggers", "Retries", "Timeout", "Load error")
 
 _ERROR_BRUSH = QBrush(QColor("#c62828"))
-
-AnyIndex = QModelIndex | QPersistentModelIndex
-_ROOT = QModelIndex()
 
 
 class ActionRole(enum.IntEnum):
@@ -36,66 +34,31 @@ def format_timeout(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
-class ActionTableModel(QAbstractTableModel):
+class ActionTableModel(SnapshotTableModel[ActionInfo]):
     """One row per action file, from ActionInfo snapshots."""
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._actions: list[ActionInfo] = []
+    HEADERS = _HEADERS
 
     def set_actions(self, actions: list[ActionInfo]) -> None:
         """Show actions, sorted by name; a row that did not change stays put."""
-        actions = sorted(actions, key=lambda action: action.name)
-        if [a.path for a in actions] == [a.path for a in self._actions]:
-            self._update_in_place(actions)
-            return
-        self.beginResetModel()
-        self._actions = actions
-        self.endResetModel()
-
-    def _update_in_place(self, actions: list[ActionInfo]) -> None:
-        for row, action in enumerate(actions):
-            if action != self._actions[row]:
-                self._actions[row] = action
-                left = self.index(row, 0)
-                right = self.index(row, len(_HEADERS) - 1)
-                self.dataChanged.emit(left, right)
+        ordered = sorted(actions, key=lambda action: action.name)
+        self.replace_rows(ordered, lambda action: action.path)
 
     def action_at(self, row: int) -> ActionInfo:
         """The action shown on row."""
-        return self._actions[row]
+        return self.row_at(row)
 
     def row_of(self, path: Any) -> int:
         """The row of the action file at path, or -1."""
-        for row, action in enumerate(self._actions):
+        for row, action in enumerate(self._rows):
             if action.path == path:
                 return row
         return -1
 
-    def rowCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._actions)
-
-    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(_HEADERS)
-        ):
-            return _HEADERS[section]
-        return None
-
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        action = self._actions[index.row()]
+        action = self._rows[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display_data(action, column)

@@ -5,12 +5,13 @@
 import enum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app import timeutil
 from app.stores.service import StoreRow
 from app.stores.status import status_summary, tooltip_lines
+from app.ui.models.base import AnyIndex, SnapshotTableModel
 
 COL_NAME = 0
 COL_HASH = 1
@@ -22,9 +23,6 @@ _HEADERS = ("Store", "Store hash", "Connected", "Webhook status", "Last checked"
 BUSY_TEXT = "registering webhooks…"
 _PROBLEM_BRUSH = QBrush(QColor("#c62828"))
 _WARNING_BRUSH = QBrush(QColor("#b26a00"))
-
-AnyIndex = QModelIndex | QPersistentModelIndex
-_ROOT = QModelIndex()
 
 
 class StoreRole(enum.IntEnum):
@@ -56,28 +54,21 @@ def needs_sync(row: StoreRow) -> bool:
     return any(topic.state != "active" for topic in row.topics)
 
 
-class StoreTableModel(QAbstractTableModel):
+class StoreTableModel(SnapshotTableModel[StoreRow]):
     """One row per connected store, from StoreRow snapshots.
 
     A store whose hooks are being registered shows BUSY_TEXT as its status.
     """
 
+    HEADERS = _HEADERS
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[StoreRow] = []
         self._busy: set[str] = set()
 
     def set_stores(self, rows: list[StoreRow]) -> None:
         """Show rows (in the given order); unchanged rows are not repainted."""
-        if [r.store_hash for r in rows] != [r.store_hash for r in self._rows]:
-            self.beginResetModel()
-            self._rows = list(rows)
-            self.endResetModel()
-            return
-        for position, row in enumerate(rows):
-            if row != self._rows[position]:
-                self._rows[position] = row
-                self._emit_row_changed(position)
+        self.replace_rows(rows, lambda row: row.store_hash)
 
     def set_busy(self, store_hash: str, busy: bool) -> None:
         """Mark a store as being synced (or not) and repaint its status."""
@@ -96,7 +87,7 @@ class StoreTableModel(QAbstractTableModel):
 
     def store_at(self, position: int) -> StoreRow:
         """The store shown on row position."""
-        return self._rows[position]
+        return self.row_at(position)
 
     def row_of(self, store_hash: str) -> int:
         """The row of the store, or -1."""
@@ -104,31 +95,6 @@ class StoreTableModel(QAbstractTableModel):
             if row.store_hash == store_hash:
                 return position
         return -1
-
-    def _emit_row_changed(self, position: int) -> None:
-        left = self.index(position, 0)
-        right = self.index(position, len(_HEADERS) - 1)
-        self.dataChanged.emit(left, right)
-
-    def rowCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def headerData(
-        self,
-        section: int,
-        orientation: Qt.Orientation,
-        role: int = Qt.ItemDataRole.DisplayRole,
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(_HEADERS)
-        ):
-            return _HEADERS[section]
-        return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
