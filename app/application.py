@@ -30,6 +30,8 @@ from app.events import (
     EventHub,
 )
 from app.queue.loopguard import LoopGuard
+from app.queue.policy import RetryPolicy
+from app.queue.search_index import index_all_jobs
 from app.queue.worker import WorkerPool
 from app.receiver.app import build_receiver_app
 from app.receiver.server import ReceiverServer
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 # Trigger edits come in bursts (an editor saves twice, a GUI saves several
 # files); one sync after the burst is enough.
 SYNC_DEBOUNCE_S = 1.0
+SEARCH_INDEX_INTERVAL_S = 1.0
 APP_UNINSTALLED_SCOPE = "store/app/uninstalled"
 # How often hooks are checked for being deactivated by BigCommerce.
 PERIODIC_SYNC_S = 300.0
@@ -129,7 +132,11 @@ class Application:
             self.database, self.stores, registry=self.registry, events=self.events
         )
         self.workers = WorkerPool(
-            self.database, self.registry, self.runtime, events=self.events
+            self.database,
+            self.registry,
+            self.runtime,
+            events=self.events,
+            policy=RetryPolicy(base_s=self.settings.retry_base_s),
         )
         self.runtime.set_enqueue_hook(self._on_job_enqueued)
         self.signing_secrets = _SigningSecrets(self.secrets)
@@ -139,7 +146,10 @@ class Application:
                 triggers=self.registry,
                 events=self.events,
                 stats=self.stats,
-                loop_guard=LoopGuard(),
+                loop_guard=LoopGuard(
+                    self.settings.loop_guard_threshold,
+                    self.settings.loop_guard_window_s,
+                ),
                 signing_secret=self.signing_secrets,
                 wake_workers=self.workers.wake,
             ),
@@ -177,11 +187,10 @@ class Application:
         actions_dir = data_dir / "actions"
         shutil.copytree(demo_actions_source(), actions_dir)
         log.info("Demo data in %s", data_dir)
-        return config.Settings(
+        return dataclasses.replace(
+            settings,
             data_dir=data_dir,
             actions_dir=actions_dir,
-            listen_host=settings.listen_host,
-            listen_port=settings.listen_port,
             public_url="",
             demo=True,
         )
@@ -207,6 +216,7 @@ class Application:
         if self.settings.demo:
             await self._start_demo_sandbox()
         self._tasks.append(asyncio.create_task(self._sync_periodically()))
+        self._tasks.append(asyncio.create_task(self._index_periodically()))
 
     async def _start_demo_sandbox(self) -> None:
         from app.sandbox import Sandbox
@@ -229,6 +239,16 @@ class Application:
             except Exception:
                 log.exception("Webhook sync failed")
             await asyncio.sleep(PERIODIC_SYNC_S)
+
+    async def _index_periodically(self) -> None:
+        # The Queue filter's index trails the job table by at most this much;
+        # a text search catches it up first anyway.
+        while True:
+            try:
+                await asyncio.to_thread(index_all_jobs, self.database)
+            except Exception:
+                log.exception("Indexing jobs for the Queue filter failed")
+            await asyncio.sleep(SEARCH_INDEX_INTERVAL_S)
 
     def _on_event(self, event: Event) -> None:
         # Called from any thread; sync runs on the main loop.

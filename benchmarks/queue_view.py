@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication
 from app.db import connection
 from app.db.models import QUEUE_BIGCOMMERCE
 from app.queue import browse
+from app.queue.search_index import index_all_jobs
 from app.ui.queue_view import QueueView
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,8 @@ def build_database(folder: Path, total: int) -> None:
             )
             print(f"\r  {start + len(jobs) - 1:,} / {total:,} jobs", end="", flush=True)
     print()
+    print("  indexing the jobs for the Queue filter ...")
+    index_all_jobs(database)
     database.execute_sql("ANALYZE")
     database.close()
 

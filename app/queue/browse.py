@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from app.queue.search_index import index_all_jobs
+
 log = logging.getLogger(__name__)
 
 LOOP_GUARD_PREFIX = "loop guard:"
@@ -221,6 +223,8 @@ def open_snapshot(
     database: Any, job_filter: JobFilter, page_size: int = 200
 ) -> Snapshot:
     """Count the matching jobs and read the first page, in one read transaction."""
+    if job_filter.fts_query():
+        index_all_jobs(database)
     # One read transaction: WAL gives it a stable view, so the count, the
     # newest id and the first page agree even while jobs keep arriving.
     with database.atomic():

@@ -112,7 +112,7 @@ class _Receiver:
         return JSONResponse({"status": "ok"})
 
     def _store_batch(self, arrivals: list[_Arrival]) -> list[Outcome]:
-        # Runs in a worker thread. One transaction for the whole batch; if it
+        # Runs on the receiver's loop. One transaction for the whole batch; if it
         # fails, each arrival gets a transaction of its own, so that one bad
         # delivery cannot cost the others their place.
         try:

@@ -2,20 +2,23 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Group commit: deliveries that arrive while one transaction runs share the next.
 
-SQLite has one writer. Requests that each open their own transaction from
-their own thread queue on SQLite's busy handler, which sleeps in steps of up
-to 100 ms, so under load most of their time is spent asleep. Instead, one
-flush at a time takes everything pending to a worker thread and stores it in
-one transaction; whatever arrives meanwhile waits for the next flush. Each
-request still gets its answer only after the transaction holding it commits.
+SQLite has one writer. Requests that each open their own transaction queue
+on SQLite's busy handler, which sleeps in steps of up to 100 ms, so under load
+most of their time is spent asleep. Instead, one flush at a time stores
+everything pending in one transaction; whatever arrives meanwhile waits for
+the next flush. Each request still gets its answer only after the transaction
+holding it commits.
+
+The flush runs on the receiver's own event loop, not in a worker thread: the
+loop has nothing better to do than wait for the write, and handing each batch
+to a thread cost more in GIL hand-overs than the write itself (the receiver
+benchmark went from 0.42 to 0.56 of a bare endpoint's rate).
 """
 
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
-
-from starlette.concurrency import run_in_threadpool
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,7 @@ MAX_BATCH = 64
 class BatchWriter(Generic[Item, Outcome]):
     """Runs process on batches of submitted items, one batch at a time.
 
-    process gets a list of items in a worker thread and returns one outcome
+    process gets a list of items on the loop's thread and returns one outcome
     per item, in order: a value, or an exception to raise in its submitter.
     It must be used from a single event loop.
     """
@@ -51,6 +54,9 @@ class BatchWriter(Generic[Item, Outcome]):
 
     async def _flush(self) -> None:
         try:
+            # One turn of the loop first, so that requests already read join
+            # this batch instead of waiting for the next.
+            await asyncio.sleep(0)
             while self._pending:
                 batch = self._pending[:MAX_BATCH]
                 del self._pending[:MAX_BATCH]
@@ -61,7 +67,7 @@ class BatchWriter(Generic[Item, Outcome]):
     async def _run(self, batch: list[tuple[Item, asyncio.Future[Outcome]]]) -> None:
         items = [item for item, _ in batch]
         try:
-            outcomes = list(await run_in_threadpool(self._process, items))
+            outcomes = list(self._process(items))
         except Exception as exc:
             log.exception("Storing a batch of %d deliveries failed", len(items))
             outcomes = [exc] * len(items)
