@@ -20,6 +20,7 @@ import keyring.errors
 
 from app.bigcommerce.errors import CredentialsUnavailable
 from app.config import KEYRING_SERVICE
+from app.log import redactor
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +84,14 @@ class SecretStore:
         value: str | None = self._call(
             keyring.get_password, self.service, _user(store_hash, name)
         )
+        if value:
+            redactor.add(value)
         return value
 
     def set(self, store_hash: str, name: str, value: str) -> None:
         """Store a secret, and read it back to be sure it was kept."""
         user = _user(store_hash, name)
+        redactor.add(value)
         self._call(keyring.set_password, self.service, user, value)
         if self._call(keyring.get_password, self.service, user) != value:
             log.error(

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The keyring wrapper: its names, and each kind of keyring trouble."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -126,3 +127,18 @@ def test_real_secret_service_keeps_a_stores_secrets() -> None:
         store.delete_all("t3stab9x1q")
         assert store.get("t3stab9x1q", "access_token") is None
         assert store.get("t3stab9x1q", "webhook_secret") is None
+
+
+def test_secrets_read_from_the_keyring_are_redacted_from_logs(
+    memory_keyring: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from app.log import redactor
+
+    caplog.handler.addFilter(redactor)
+    secrets = SecretStore()
+    secrets.set("abc123", "access_token", "tok-0123456789abcdef")
+
+    logging.getLogger("tests.leak").warning("oops: %s", "tok-0123456789abcdef")
+
+    assert "tok-0123456789abcdef" not in caplog.text
+    assert "oops: [redacted]" in caplog.text
