@@ -46,6 +46,13 @@ class Settings:
     # The public HTTPS URL BigCommerce calls; it forwards to the receiver.
     public_url: str = ""
     demo: bool = False
+    # Loop guard: more than this many deliveries of one store, scope and
+    # resource id within the window are held (app.queue.loopguard).
+    loop_guard_threshold: int = 10
+    loop_guard_window_s: float = 300.0
+    # The first retry's delay; later ones double (app.queue.policy). Tests
+    # shorten it to compress back-off instead of sleeping through it.
+    retry_base_s: float = 2.0
 
     @property
     def local_receiver_url(self) -> str:

@@ -98,25 +98,97 @@ def retry(ctx: click.Context, job_ids: tuple[int, ...]) -> None:
     _change(ctx, job_ids, "Retrying", jobs.retry_now)
 
 
+_RESOURCE_OPTIONS = (
+    ("--store", "Store hash of the held resource."),
+    ("--scope", "Webhook scope, e.g. store/order/updated."),
+    ("--resource", "Resource id, e.g. the order id."),
+)
+
+
+def _resource_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    # The second form of release and cancel: every held job of one resource,
+    # which is what a loop-guard warning names.
+    for flag, text in reversed(_RESOURCE_OPTIONS):
+        function = click.option(flag, default=None, help=text)(function)
+    return function
+
+
+def _change_held(
+    ctx: click.Context,
+    job_ids: tuple[int, ...],
+    resource: tuple[str | None, str | None, str | None],
+    verb: str,
+    by_ids: Callable[..., Any],
+    by_resource: Callable[..., Any],
+) -> None:
+    given = [value for value in resource if value is not None]
+    if job_ids and given:
+        raise click.UsageError("give either JOB_IDS or --store/--scope/--resource")
+    if job_ids:
+        _change(ctx, job_ids, verb, by_ids)
+        return
+    store, scope, resource_id = resource
+    if store is None or scope is None or resource_id is None:
+        raise click.UsageError(
+            "give JOB_IDS, or all of --store, --scope and --resource"
+        )
+
+    database = open_database(settings_from(ctx))
+    changed = by_resource(database, store.strip(), scope.strip(), resource_id.strip())
+    what = f"store {store}, scope {scope}, resource {resource_id}"
+    if not changed:
+        click.echo(f"{verb}: none (no held job of {what})")
+        return
+    click.echo(f"{verb}: {', '.join(map(str, changed))} ({what})")
+
+
 @queue.command("release")
 @global_options(with_env=False)
-@click.argument("job_ids", type=int, nargs=-1, required=True)
+@click.argument("job_ids", type=int, nargs=-1)
+@_resource_options
 @click.pass_context
 @reported_errors
-def release(ctx: click.Context, job_ids: tuple[int, ...]) -> None:
-    """Let held jobs run."""
+def release(
+    ctx: click.Context,
+    job_ids: tuple[int, ...],
+    store: str | None,
+    scope: str | None,
+    resource: str | None,
+) -> None:
+    """Let held jobs run: JOB_IDS, or every held job of one resource."""
     from app.queue import jobs
 
-    _change(ctx, job_ids, "Released", jobs.release)
+    _change_held(
+        ctx,
+        job_ids,
+        (store, scope, resource),
+        "Released",
+        jobs.release,
+        jobs.release_for_resource,
+    )
 
 
 @queue.command("cancel")
 @global_options(with_env=False)
-@click.argument("job_ids", type=int, nargs=-1, required=True)
+@click.argument("job_ids", type=int, nargs=-1)
+@_resource_options
 @click.pass_context
 @reported_errors
-def cancel(ctx: click.Context, job_ids: tuple[int, ...]) -> None:
-    """Cancel jobs that have not finished."""
+def cancel(
+    ctx: click.Context,
+    job_ids: tuple[int, ...],
+    store: str | None,
+    scope: str | None,
+    resource: str | None,
+) -> None:
+    """Cancel unfinished jobs: JOB_IDS, or every held job of one resource."""
     from app.queue import jobs
 
-    _change(ctx, job_ids, "Cancelled", jobs.cancel)
+    _change_held(
+        ctx,
+        job_ids,
+        (store, scope, resource),
+        "Cancelled",
+        jobs.cancel,
+        jobs.cancel_for_resource,
+    )

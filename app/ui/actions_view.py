@@ -96,8 +96,12 @@ class ActionsView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
+        # Action names are identifiers: never elide them.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_TRIGGERS, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(COL_ERROR, QHeaderView.ResizeMode.Stretch)
+        # The full error is the cell's tooltip; the triggers need the room.
+        header.setSectionResizeMode(COL_ERROR, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(COL_ERROR, 160)
         self.table.selectionModel().selectionChanged.connect(
             self._on_table_selection_changed
         )

@@ -34,6 +34,7 @@ DESKTOP_FILE_NAME = "io.github.storehook.Storehook"
 # Python runs signal handlers only between bytecodes; while Qt waits in C++
 # a periodic no-op timer gives it the chance (SIGTERM must close the window).
 SIGNAL_POLL_MS = 300
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class ConsoleServices(Protocol):
@@ -129,11 +130,15 @@ def run_console(
     previous_hook = sys.excepthook
     sys.excepthook = reporter.excepthook
     loop.set_exception_handler(reporter.loop_exception_handler)
+    # Our handlers close a window that is gone once _run returns.
+    previous_handlers = {signum: signal.getsignal(signum) for signum in _SIGNALS}
     try:
         with loop:
             status: int = loop.run_until_complete(_run(services, add_views))
             return status
     finally:
+        for signum, handler in previous_handlers.items():
+            signal.signal(signum, handler)
         sys.excepthook = previous_hook
         asyncio.set_event_loop(None)
 
@@ -170,7 +175,7 @@ def _install_signal_handlers(window: MainWindow) -> QTimer:
         log.info("Received signal %d; closing the window", signum)
         QTimer.singleShot(0, window.close)
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in _SIGNALS:
         signal.signal(signum, _close)
     poll = QTimer(window)
     poll.setInterval(SIGNAL_POLL_MS)

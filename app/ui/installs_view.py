@@ -89,7 +89,10 @@ class InstallsView(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
+        # A handful of stores: fit every column to its text, one line per row.
+        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_STATUS, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(
             self._on_table_selection_changed

@@ -3,6 +3,7 @@
 """The console's one main window: a tab per view and a status bar."""
 
 import logging
+from collections.abc import Sequence
 
 from PySide6.QtCore import QByteArray, QSettings, Signal
 from PySide6.QtGui import QCloseEvent
@@ -29,7 +30,7 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        views: list[tuple[str, QWidget]] | None = None,
+        views: Sequence[tuple[str, QWidget]] | None = None,
         parent: QWidget | None = None,
         settings: QSettings | None = None,
     ) -> None:

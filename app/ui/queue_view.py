@@ -50,17 +50,19 @@ CANCEL_STATES = frozenset(
     {JobState.QUEUED, JobState.RETRYING, JobState.HELD, JobState.FAILED}
 )
 RELEASE_STATES = frozenset({JobState.HELD})
+# Everything up to BigCommerce's created_at fits a 1280-pixel window; the next
+# attempt and the last error are a scroll away.
 _COLUMN_WIDTHS = {
-    jtm.COL_ID: 80,
-    jtm.COL_STATE: 150,
-    jtm.COL_ACTION: 140,
+    jtm.COL_ID: 50,
+    jtm.COL_STATE: 100,
+    jtm.COL_ACTION: 170,
     jtm.COL_SCOPE: 190,
-    jtm.COL_STORE: 90,
-    jtm.COL_RESOURCE: 110,
-    jtm.COL_ATTEMPTS: 80,
-    jtm.COL_RECEIVED: 190,
-    jtm.COL_BC_CREATED: 190,
-    jtm.COL_NEXT_ATTEMPT: 190,
+    jtm.COL_STORE: 95,
+    jtm.COL_RESOURCE: 95,
+    jtm.COL_ATTEMPTS: 70,
+    jtm.COL_RECEIVED: 185,
+    jtm.COL_BC_CREATED: 210,
+    jtm.COL_NEXT_ATTEMPT: 185,
 }
 
 Operation = Callable[..., list[int]]

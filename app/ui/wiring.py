@@ -43,16 +43,23 @@ def job_counts(database: Any) -> tuple[int, int]:
 class StatusUpdater(QObject):
     """Keeps the status bar's receiver state and job counts current."""
 
-    def __init__(self, application: "Application", window: MainWindow) -> None:
+    def __init__(
+        self,
+        application: "Application",
+        window: MainWindow,
+        refresh_ms: int = STATUS_REFRESH_MS,
+    ) -> None:
         super().__init__(window)
         self._application = application
         self._window = window
         self._runner = TaskRunner(self, max_threads=1)
         self._timer = QTimer(self)
-        self._timer.setInterval(STATUS_REFRESH_MS)
+        self._timer.setInterval(refresh_ms)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._timer.start()
         window.set_receiver_state("starting…")
+        # The counts show at once, not one interval after the window opens.
+        QTimer.singleShot(0, self, self._on_timer_timeout)
 
     @Slot()
     def _on_timer_timeout(self) -> None:

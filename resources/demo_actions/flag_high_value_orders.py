@@ -21,10 +21,11 @@ NOTE = "High-value order: check before shipping (Storehook)"
 async def run(params, logger, api, connections):
     client = connections.bigcommerce.current
     order = await client.v2.get("/orders/{order_id}", path={"order_id": params["id"]})
+    key, notes = str(order["id"]), order.get("staff_notes") or ""
 
     record = await api.records.upsert(
         "bigcommerce/order",
-        str(order["id"]),
+        key,
         {"status": order["status"], "total": order["total_inc_tax"]},
         store_hash=params["storeHash"],
     )
@@ -32,16 +33,22 @@ async def run(params, logger, api, connections):
         logger.info("order %s: nothing new since last time", order["id"])
         return
 
-    if float(order["total_inc_tax"]) < HIGH_VALUE or NOTE in order["staff_notes"]:
+    if float(order["total_inc_tax"]) < HIGH_VALUE or NOTE in notes:
         logger.info("order %s: %s, no note needed", order["id"], order["status"])
         return
 
-    notes = (order["staff_notes"] + "\n" + NOTE).strip()
-    await client.v2.put(
-        "/orders/{order_id}",
-        path={"order_id": order["id"]},
-        body={"staff_notes": notes},
-    )
+    try:
+        await client.v2.put(
+            "/orders/{order_id}",
+            path={"order_id": order["id"]},
+            body={"staff_notes": (notes + "\n" + NOTE).strip()},
+        )
+    except Exception:
+        # Forget what was seen, so that the retry sees a change and writes.
+        await api.records.upsert(
+            "bigcommerce/order", key, {"total": None}, store_hash=params["storeHash"]
+        )
+        raise
     logger.info(
         "order %s: noted as high value (%s)", order["id"], order["total_inc_tax"]
     )

@@ -29,7 +29,10 @@ async def run(params, logger, api, connections):
     )
     if record.changed("inventory_level"):
         before, after = record.changes()["inventory_level"]
-        logger.info("%s: stock %s -> %s", product["name"], before, after)
+        if before is None:
+            logger.info("%s: tracking stock from now on (%s)", product["name"], after)
+        else:
+            logger.info("%s: stock %s -> %s", product["name"], before, after)
         if after == 0:
             logger.warning("%s is out of stock", product["name"])
     else:
