@@ -327,16 +327,23 @@ class ActionRuntime:
                 self._clients[store_hash] = client
             return client
 
+    async def forget_client(self, store_hash: str) -> None:
+        """Close and drop a store's cached client, so the next use reopens it."""
+        client = self._clients.pop(store_hash, None)
+        if client is None:
+            return
+        try:
+            await client.aclose()
+        except Exception:
+            log.warning(
+                "Closing the API client of %s failed", store_hash, exc_info=True
+            )
+
     async def aclose(self) -> None:
         """Close every cached client."""
-        clients, self._clients, self._locks = self._clients, {}, {}
-        for store_hash, client in clients.items():
-            try:
-                await client.aclose()
-            except Exception:
-                log.warning(
-                    "Closing the API client of %s failed", store_hash, exc_info=True
-                )
+        for store_hash in list(self._clients):
+            await self.forget_client(store_hash)
+        self._locks = {}
 
     def enqueue(
         self, action: str, params: dict[str, Any], store_hash: str, delay: float | None

@@ -259,6 +259,9 @@ class WorkerPool:
                 )
             return self._failed(job, failure, capture.result())
         except CredentialsProblem as error:
+            # The cached client carries the rejected token; the next attempt,
+            # after someone saves a new one, must read the keyring again.
+            await self._runtime.forget_client(job.store_hash)
             return self._held(job, error, capture.result())
         except BaseException as error:  # the action's bug is not the worker's
             return self._failed(job, error, capture.result())
@@ -341,8 +344,10 @@ class WorkerPool:
         self, job: ClaimedJob, error: CredentialsProblem, lines: list[str]
     ) -> AttemptResult:
         reason = f"auth failed: {error.summary}"
+        # A keyring problem's summary already is its whole message.
+        detail = "" if str(error) in reason else f": {error}"
         log.warning(
-            "Job %d (action %s) is held, %s: %s", job.job_id, job.action, reason, error
+            "Job %d (action %s) is held, %s%s", job.job_id, job.action, reason, detail
         )
         return AttemptResult(
             job.job_id,

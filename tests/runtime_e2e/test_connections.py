@@ -4,8 +4,6 @@
 
 from typing import Any
 
-import pytest
-
 from app.actions.records import Records
 from tests.helpers.wait import wait_until
 from tests.runtime_e2e.conftest import RunningStorehook
@@ -135,10 +133,6 @@ async def run(params, logger, connections):
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ActionRuntime keeps a store's API client after its token is replaced",
-)
 def test_a_new_token_reaches_jobs_held_for_the_old_one(make_storehook: Any) -> None:
     storehook = make_storehook()
     storehook.write_action("read_order", READ_ORDER)
