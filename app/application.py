@@ -21,6 +21,7 @@ from typing import Any
 from app import config
 from app.actions.loader import ActionRegistry
 from app.actions.runtime import ActionRuntime
+from app.datadir_lock import DataDirLock
 from app.db.connection import open_database
 from app.events import (
     ACTIONS_CHANGED,
@@ -124,6 +125,8 @@ class Application:
 
         if settings.demo:
             self.settings = self._prepare_demo(settings)
+        self.data_dir_lock = DataDirLock(self.settings.data_dir)
+        self.data_dir_lock.acquire()
         self.database = open_database(self.settings.data_dir)
         self.secrets = SecretStore()
         self.stores = StoreService(self.database, self.secrets, events=self.events)
@@ -302,6 +305,10 @@ class Application:
             await asyncio.to_thread(self.sandbox.stop)
         await self.stores.aclose()
         self.database.close()
+        self.data_dir_lock.release()
+        if self.settings.demo:
+            # The demo's data is throwaway by design; leave no folder behind.
+            shutil.rmtree(self.settings.data_dir, ignore_errors=True)
         log.info("Storehook stopped")
 
 

@@ -18,6 +18,10 @@ from app.commands.support import global_options, reported_errors, settings_from
 
 log = logging.getLogger(__name__)
 
+# Commands that keep running and report as they go; the others are one-shot
+# and say what went wrong in their one-line error.
+_LONG_RUNNING = (None, "serve", "sandbox")
+
 
 @click.group(invoke_without_command=True)
 @global_options(with_env=True)
@@ -31,22 +35,28 @@ def main_group(ctx: click.Context, demo: bool) -> None:
     """
     _configure_logging(ctx)
     if ctx.invoked_subcommand is None:
-        from app.application import run_console
+        sys.exit(_open_console(ctx, demo))
 
-        sys.exit(run_console(settings_from(ctx, demo=demo)))
+
+@reported_errors
+def _open_console(ctx: click.Context, demo: bool) -> int:
+    from app.application import run_console
+
+    return run_console(settings_from(ctx, demo=demo))
 
 
 def _configure_logging(ctx: click.Context) -> None:
     from app.log import setup_logging
 
     verbose = bool(ctx.ensure_object(dict).get("verbose"))
+    quiet = ctx.invoked_subcommand not in _LONG_RUNNING
     log_dir = None
     if not os.environ.get("STOREHOOK_NO_LOG_FILE"):
         log_dir = config.default_log_dir()
     try:
-        setup_logging(log_dir, verbose=verbose)
+        setup_logging(log_dir, verbose=verbose, quiet=quiet)
     except OSError as error:
-        setup_logging(None, verbose=verbose)
+        setup_logging(None, verbose=verbose, quiet=quiet)
         log.warning("Cannot write the log file in %s: %s", log_dir, error)
 
 

@@ -46,14 +46,23 @@ class SecretRedactor(logging.Filter):
 redactor = SecretRedactor()
 
 
-def setup_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
-    """Send logs to stderr (warnings, or everything with verbose) and a file."""
+def setup_logging(
+    log_dir: Path | None, *, verbose: bool = False, quiet: bool = False
+) -> None:
+    """Send logs to stderr and a file.
+
+    stderr gets warnings; everything with verbose; only errors with quiet
+    (one-shot commands, whose own one-line message says what went wrong).
+    """
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     formatter = logging.Formatter(_FORMAT)
 
     console = logging.StreamHandler()
-    console.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    if verbose:
+        console.setLevel(logging.DEBUG)
+    else:
+        console.setLevel(logging.ERROR if quiet else logging.WARNING)
     console.setFormatter(formatter)
     console.addFilter(redactor)
     root.addHandler(console)
@@ -75,3 +84,5 @@ def setup_logging(log_dir: Path | None, *, verbose: bool = False) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # peewee logs every SQL statement at DEBUG: megabytes an hour, no insight.
+    logging.getLogger("peewee").setLevel(logging.INFO)

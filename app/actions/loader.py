@@ -5,6 +5,10 @@
 Each ``*.py`` file in the actions folder (not starting with ``_``) is one
 action named after the file. A file that fails to import or declares bad
 ``options`` is kept as an ActionInfo with its error; the others keep working.
+A file that loaded before and then fails (an editor saving half a file) keeps
+its last good triggers, marked stale, so that nothing is unregistered or lost
+while it is being fixed. A missing or unreadable folder is reported
+(``folder_error``) and changes nothing.
 """
 
 import dataclasses
@@ -13,6 +17,7 @@ import importlib.util
 import inspect
 import itertools
 import logging
+import os
 import re
 import sys
 import threading
@@ -26,6 +31,7 @@ from app.actions.model import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_S,
     ActionInfo,
+    ActionsFolderUnavailable,
     scope_matches,
 )
 from app.events import ACTIONS_CHANGED, EventHub
@@ -34,6 +40,13 @@ log = logging.getLogger(__name__)
 
 # The arguments run() may ask for, by parameter name.
 RUN_PARAMETERS = ("params", "trigger", "logger", "api", "connections")
+
+# The bounds of options["retries"] and options["timeout"].
+MAX_RETRIES = 100
+MAX_TIMEOUT_S = 24 * 3600.0
+
+# How long a file's import-time code may run before the file counts as broken.
+IMPORT_TIME_LIMIT_S = 10.0
 
 # store/<segment>/..., where a segment is a word, "*" or "{placeholder}".
 _SCOPE_RE = re.compile(r"store(/([A-Za-z0-9_]+|\*|\{[A-Za-z_]+\}))+\Z")
@@ -101,19 +114,27 @@ def parse_options(options: Any) -> tuple[tuple[str, ...], int, float]:
     where = 'options["triggers"]["bigcommerce"]["webhooks"]'
     scopes = tuple(dict.fromkeys(_check_scope(s, where) for s in webhooks))
 
+    # The bounds keep every value storable: NaN or 10**20 in a job row
+    # would make each delivery of the action's scopes fail.
     retries = options.get("retries", DEFAULT_RETRIES)
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+    if (
+        isinstance(retries, bool)
+        or not isinstance(retries, int)
+        or not 0 <= retries <= MAX_RETRIES
+    ):
         raise ActionLoadError(
-            f'options["retries"] must be a whole number >= 0, got {retries!r}'
+            f'options["retries"] must be a whole number from 0 to {MAX_RETRIES}, '
+            f"got {retries!r}"
         )
     timeout = options.get("timeout", DEFAULT_TIMEOUT_S)
     if (
         isinstance(timeout, bool)
         or not isinstance(timeout, int | float)
-        or timeout <= 0
+        or not 0 < timeout <= MAX_TIMEOUT_S  # also false for NaN and infinity
     ):
         raise ActionLoadError(
-            f'options["timeout"] must be seconds > 0, got {timeout!r}'
+            f'options["timeout"] must be seconds > 0 and at most '
+            f"{MAX_TIMEOUT_S:g} (24 hours), got {timeout!r}"
         )
     return scopes, retries, float(timeout)
 
@@ -165,24 +186,77 @@ def _fingerprint(path: Path, previous: _Fingerprint | None) -> _Fingerprint:
     return _Fingerprint(stat.st_mtime_ns, stat.st_size, digest)
 
 
-def _import(path: Path, module_name: str) -> ModuleType:
+def _import(path: Path, module_name: str, time_limit_s: float) -> ModuleType:
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise ActionLoadError("not a loadable Python file")
     module = importlib.util.module_from_spec(spec)
+    loader = spec.loader
     # Registered while it runs so dataclasses, pickling and typing work in it.
     sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        _execute(path, lambda: loader.exec_module(module), time_limit_s)
     except BaseException:
         sys.modules.pop(module_name, None)
         raise
     return module
 
 
-def load_action(path: Path, module_name: str) -> LoadedAction:
+def _execute(path: Path, body: Callable[[], None], time_limit_s: float) -> None:
+    """Run a file's import-time code in a daemon thread of its own, with a limit.
+
+    Whatever the code does (raise SystemExit or KeyboardInterrupt, sleep,
+    loop) becomes this file's load error; the thread is abandoned if it
+    overruns. A real Ctrl+C still reaches the calling thread.
+    """
+    raised: list[BaseException | None] = []
+
+    def target() -> None:
+        try:
+            body()
+        except BaseException as error:  # even SystemExit: it is the file's error
+            raised.append(error)
+        else:
+            raised.append(None)
+
+    thread = threading.Thread(target=target, name=f"import-{path.stem}", daemon=True)
+    thread.start()
+    thread.join(time_limit_s)
+    if not raised:
+        raise ActionLoadError(
+            f"importing took longer than {time_limit_s:g} s (waiting or looping at "
+            "import time?); it was abandoned"
+        )
+    error = raised[0]
+    if error is None:
+        return
+    if not isinstance(error, Exception):
+        lines = [
+            frame.lineno
+            for frame in traceback.extract_tb(error.__traceback__)
+            if Path(frame.filename) == path
+        ]
+        where = f"line {lines[-1]}: " if lines else ""
+        raise ActionLoadError(
+            f"{where}raised {type(error).__name__} at import time; an action file "
+            "cannot stop Storehook"
+        ) from error
+    raise error
+
+
+def _is_async(run: Callable[..., Any]) -> bool:
+    # functools.wraps around an async function leaves a plain wrapper that
+    # returns a coroutine; __wrapped__ says what it wraps.
+    return inspect.iscoroutinefunction(run) or inspect.iscoroutinefunction(
+        inspect.unwrap(run)
+    )
+
+
+def load_action(
+    path: Path, module_name: str, import_time_limit_s: float = IMPORT_TIME_LIMIT_S
+) -> LoadedAction:
     """Import one action file and check it; raises on any problem."""
-    module = _import(path, module_name)
+    module = _import(path, module_name, import_time_limit_s)
     triggers, retries, timeout = parse_options(getattr(module, "options", {}))
     run = getattr(module, "run", None)
     if not callable(run):
@@ -193,9 +267,20 @@ def load_action(path: Path, module_name: str) -> LoadedAction:
     return LoadedAction(
         info=info,
         run=run,
-        is_async=inspect.iscoroutinefunction(run),
+        is_async=_is_async(run),
         wants=run_parameters(run),
     )
+
+
+def _last_good(entry: _Entry | None) -> ActionInfo | None:
+    """The info of the last version of an action that loaded, if any."""
+    if entry is None:
+        return None
+    if entry.loaded is not None:
+        return entry.loaded.info
+    if entry.info.stale:
+        return entry.info
+    return None
 
 
 class ActionRegistry:
@@ -205,12 +290,20 @@ class ActionRegistry:
     the watcher thread reloads.
     """
 
-    def __init__(self, actions_dir: Path, events: EventHub | None = None) -> None:
+    def __init__(
+        self,
+        actions_dir: Path,
+        events: EventHub | None = None,
+        *,
+        import_time_limit_s: float = IMPORT_TIME_LIMIT_S,
+    ) -> None:
         self.actions_dir = actions_dir
         self._events = events
+        self._import_time_limit_s = import_time_limit_s
         self._lock = threading.Lock()
         self._refresh_lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
+        self._folder_error = ""
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
         self.refresh()
@@ -234,19 +327,39 @@ class ActionRegistry:
             entry = self._entries.get(name)
         return entry.info if entry else None
 
+    @property
+    def folder_error(self) -> str:
+        """Why the actions folder cannot be read ("" when it can)."""
+        with self._lock:
+            return self._folder_error
+
     def actions_for(self, scope: str) -> list[ActionInfo]:
-        """The loaded actions with a trigger matching scope."""
+        """The actions with a trigger matching scope, stale ones included.
+
+        A stale action's jobs are queued all the same: they fail with its load
+        error and retry, and run once the file is fixed.
+        """
         return [
             info
             for info in self.actions()
-            if info.error is None
+            if (info.error is None or info.stale)
             and any(scope_matches(t, scope) for t in info.triggers)
         ]
 
     def desired_scopes(self) -> set[str]:
-        """Every scope some loaded action listens to."""
+        """Every scope some action listens to, stale ones included.
+
+        Raises ActionsFolderUnavailable when the folder cannot be read: the
+        scopes are unknown then, not empty.
+        """
+        problem = self.folder_error
+        if problem:
+            raise ActionsFolderUnavailable(problem)
         return {
-            t for info in self.actions() if info.error is None for t in info.triggers
+            t
+            for info in self.actions()
+            if info.error is None or info.stale
+            for t in info.triggers
         }
 
     # --- loading ---
@@ -260,19 +373,43 @@ class ActionRegistry:
         return changed
 
     def _scan(self) -> dict[str, Path]:
-        if not self.actions_dir.is_dir():
-            return {}
+        """The action files by name; raises OSError when the folder is unreadable."""
+        # os.scandir, unlike Path.glob, says when the folder cannot be read.
+        with os.scandir(self.actions_dir) as listing:
+            names = sorted(entry.name for entry in listing)
+        paths = (self.actions_dir / name for name in names)
         return {
             path.stem: path
-            for path in sorted(self.actions_dir.glob("*.py"))
-            if not path.name.startswith("_") and path.is_file()
+            for path in paths
+            if path.suffix == ".py" and not path.name.startswith("_") and path.is_file()
         }
+
+    def _folder_problem(self, error: OSError) -> str:
+        if isinstance(error, FileNotFoundError):
+            return f"actions folder {self.actions_dir} not found"
+        if isinstance(error, NotADirectoryError):
+            return f"actions folder {self.actions_dir} is not a folder"
+        reason = error.strerror or type(error).__name__
+        return f"actions folder {self.actions_dir} cannot be read ({reason})"
 
     def _refresh(self) -> bool:
         with self._lock:
             entries = dict(self._entries)
-        files = self._scan()
-        changed = False
+            was = self._folder_error
+        try:
+            files = self._scan()
+        except OSError as error:
+            # Keep every action as it is: deliveries still queue, and sync
+            # refuses to act on scopes it cannot know.
+            problem = self._folder_problem(error)
+            if problem != was:
+                log.warning("%s; actions and hooks left unchanged", problem)
+            with self._lock:
+                self._folder_error = problem
+            return problem != was
+        if was:
+            log.info("Actions folder %s is readable again", self.actions_dir)
+        changed = bool(was)
         for name in set(entries) - set(files):
             log.info("Action %s was removed", name)
             sys.modules.pop(entries.pop(name).module_name, None)
@@ -289,23 +426,36 @@ class ActionRegistry:
                 continue
             if entry:
                 sys.modules.pop(entry.module_name, None)
-            entries[name] = self._load(path, fingerprint)
+            entries[name] = self._load(path, fingerprint, entry)
             changed = True
         with self._lock:
             self._entries = entries
+            self._folder_error = ""
         return changed
 
-    def _load(self, path: Path, fingerprint: _Fingerprint) -> _Entry:
+    def _load(
+        self, path: Path, fingerprint: _Fingerprint, before: _Entry | None = None
+    ) -> _Entry:
         module_name = f"storehook_action_{next(_module_numbers)}_{path.stem}"
         try:
-            loaded = load_action(path, module_name)
+            loaded = load_action(path, module_name, self._import_time_limit_s)
         except BaseException as error:  # a script may even raise SystemExit
             if isinstance(error, KeyboardInterrupt):
-                raise
+                raise  # Ctrl+C while loading; the script's own is a load error
             text = _error_text(path, error)
             log.warning("Action %s failed to load: %s", path.stem, text)
             sys.modules.pop(module_name, None)
-            info = ActionInfo(name=path.stem, path=path, error=text)
+            good = _last_good(before)
+            if good is None:
+                info = ActionInfo(name=path.stem, path=path, error=text)
+            else:
+                # Keep the triggers that worked: hooks stay, deliveries queue.
+                info = dataclasses.replace(good, error=text, stale=True)
+                log.warning(
+                    "Action %s keeps its last good triggers (%s) until it loads",
+                    path.stem,
+                    ", ".join(good.triggers) or "none",
+                )
             return _Entry(fingerprint, info, None, module_name)
         log.info(
             "Loaded action %s (triggers: %s)",
@@ -338,5 +488,5 @@ class ActionRegistry:
         while not self._stop.wait(interval_s):
             try:
                 self.refresh()
-            except Exception:
+            except BaseException:  # the watcher must outlive anything a file does
                 log.exception("Checking the actions folder %s failed", self.actions_dir)

@@ -15,8 +15,12 @@ DEFAULT_TIMEOUT_S = 60.0
 class ActionInfo:
     """One action file as last loaded.
 
-    An action whose file failed to load keeps its name and path, has no
-    triggers, and carries the load error for the console to show.
+    An action whose file failed to load carries the load error for the
+    console to show. If the file never loaded it has no triggers. If it
+    loaded before, it is stale: it keeps the triggers, retries and timeout
+    of its last good version, so that its hooks stay registered and its
+    deliveries are still queued (their attempts fail with the load error
+    and retry until the file is fixed).
     """
 
     name: str
@@ -25,11 +29,20 @@ class ActionInfo:
     retries: int = DEFAULT_RETRIES
     timeout: float = DEFAULT_TIMEOUT_S
     error: str | None = None
+    stale: bool = False
 
     @property
     def max_attempts(self) -> int:
         """Attempts in all: the first one plus the retries."""
         return self.retries + 1
+
+
+class ActionsFolderUnavailable(Exception):
+    """The actions folder is missing or unreadable, so the wanted scopes are unknown.
+
+    Webhook sync must then leave every hook as it is: an empty folder by
+    mistake (a typo in --actions, an unmounted disk) must not delete them.
+    """
 
 
 class TriggerIndex(Protocol):

@@ -18,8 +18,11 @@ run() gets, by parameter name, any of:
   ``for_store_hash(hash)``.
 
 In an ``async def run`` the api methods and ``for_store_hash`` are awaited;
-in a plain ``def run`` (which runs in a thread) they are plain calls, and the
-API clients' methods block until their answer comes.
+in a plain ``def run`` they are plain calls, and the API clients' methods
+block until their answer comes. Either runs on an attempt thread with a loop
+of its own (app.queue.attempts), while the API clients live on the worker
+pool's loop: one client per store, reused across jobs and threads, reached
+through a thin wrapper that runs each call on the client's loop.
 """
 
 import asyncio
@@ -27,6 +30,7 @@ import dataclasses
 import inspect
 import json
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -44,6 +48,9 @@ log = logging.getLogger(__name__)
 # the database.
 MAX_LOG_LINES = 1000
 MAX_LINE_CHARS = 4000
+# At most this many lines of one attempt go on to the application log: a
+# chatty action must not rotate earlier warnings out of it.
+MAX_APP_LOG_LINES = 200
 
 
 class ClientProvider(Protocol):
@@ -89,15 +96,46 @@ class LogCapture(logging.Handler):
 
 
 class _Forward(logging.Handler):
-    """Passes records on to the app log, honouring its level there."""
+    """Passes an attempt's first records on to the app log, honouring its level."""
 
     def __init__(self, target: logging.Logger) -> None:
         super().__init__(logging.DEBUG)
         self._target = target
+        self.forwarded = 0
+        self.dropped = 0
 
     def emit(self, record: logging.LogRecord) -> None:
-        if self._target.isEnabledFor(record.levelno):
-            self._target.handle(record)
+        if not self._target.isEnabledFor(record.levelno):
+            return
+        if self.forwarded >= MAX_APP_LOG_LINES:
+            self.dropped += 1
+            return
+        self.forwarded += 1
+        self._target.handle(record)
+
+    def summarise(self) -> None:
+        """Say in the app log how many lines were not passed on, once."""
+        dropped, self.dropped = self.dropped, 0
+        if dropped:
+            self._target.warning(
+                "(%d more lines of this attempt are not in the application log; "
+                "the job's log keeps the first %d)",
+                dropped,
+                MAX_LOG_LINES,
+            )
+
+
+class AttemptLog(LogCapture):
+    """The capture of one attempt's lines, which also caps what reaches the app log."""
+
+    def __init__(self, forward: _Forward) -> None:
+        super().__init__()
+        self._forward = forward
+
+    def result(self) -> list[str]:
+        """The kept lines; the app log learns how many of its lines were dropped."""
+        self._forward.summarise()
+        return super().result()
 
 
 def action_logger(action: str) -> tuple[logging.Logger, LogCapture]:
@@ -107,19 +145,24 @@ def action_logger(action: str) -> tuple[logging.Logger, LogCapture]:
     attempts of the same action from collecting each other's lines.
     """
     name = f"storehook.action.{action}"
-    capture = LogCapture()
+    forward = _Forward(logging.getLogger(name))
+    capture = AttemptLog(forward)
     logger = logging.Logger(name, logging.DEBUG)
     logger.propagate = False
     logger.addHandler(capture)
-    logger.addHandler(_Forward(logging.getLogger(name)))
+    logger.addHandler(forward)
     return logger, capture
+
+
+# Attribute values handed through as they are; anything else is wrapped.
+_PLAIN_VALUES = (str, int, float, bool, dict, list, tuple, type(None))
 
 
 class _Blocking:
     """Makes an async API client usable from a plain run() in another thread.
 
     Attribute access is passed through; calling a method that returns an
-    awaitable runs it on the worker's loop and waits for its result.
+    awaitable runs it on the client's loop and waits for its result.
     """
 
     def __init__(self, target: Any, loop: asyncio.AbstractEventLoop) -> None:
@@ -130,7 +173,7 @@ class _Blocking:
         value = getattr(self._target, name)
         if callable(value):
             return self._blocking_call(value)
-        if isinstance(value, str | int | float | bool | dict | list | tuple | None):
+        if isinstance(value, _PLAIN_VALUES):
             return value
         return _Blocking(value, self._loop)
 
@@ -146,8 +189,46 @@ class _Blocking:
         return call
 
 
+class _OnLoop:
+    """Makes an async API client usable from an async run() on another loop.
+
+    The client's connections belong to the worker pool's loop; each call
+    that returns an awaitable is run there, and awaited from the attempt's
+    own loop.
+    """
+
+    def __init__(self, target: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._target = target
+        self._loop = loop
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if callable(value):
+            return self._remote_call(value)
+        if isinstance(value, _PLAIN_VALUES):
+            return value
+        return _OnLoop(value, self._loop)
+
+    def _remote_call(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = method(*args, **kwargs)
+            if inspect.isawaitable(result):
+                return _run_on(result, self._loop)
+            return result
+
+        return call
+
+
 async def _wait(awaitable: Any) -> Any:
     return await awaitable
+
+
+async def _run_on(awaitable: Any, loop: asyncio.AbstractEventLoop) -> Any:
+    """Await awaitable on loop, from whatever loop is running."""
+    if asyncio.get_running_loop() is loop:
+        return await awaitable
+    future = asyncio.run_coroutine_threadsafe(_wait(awaitable), loop)
+    return await asyncio.wrap_future(future)
 
 
 class BigCommerceConnections:
@@ -156,18 +237,18 @@ class BigCommerceConnections:
     def __init__(
         self,
         runtime: "ActionRuntime",
+        loop: asyncio.AbstractEventLoop,
         store_hash: str,
         client: Any = None,
         error: BaseException | None = None,
     ) -> None:
         self._runtime = runtime
+        self._loop = loop
         self.current_store_hash = store_hash
         self._client = client
         self._error = error
 
-    @property
-    def current(self) -> Any:
-        """The API client of the store that sent the webhook."""
+    def _current_client(self) -> Any:
         if not self.current_store_hash:
             raise NoCurrentStore(
                 "This job has no store (it was queued by api.enqueue without "
@@ -178,29 +259,25 @@ class BigCommerceConnections:
             raise self._error
         return self._client
 
+    @property
+    def current(self) -> Any:
+        """The API client of the store that sent the webhook."""
+        client = self._current_client()
+        return self._runtime.client_view(self.current_store_hash, client, self._loop)
+
     async def for_store_hash(self, store_hash: str) -> Any:
         """The API client of any connected store."""
-        return await self._runtime.client_for(store_hash)
+        client = await _run_on(self._runtime.client_for(store_hash), self._loop)
+        return self._runtime.client_view(store_hash, client, self._loop)
 
 
 class BlockingBigCommerceConnections(BigCommerceConnections):
-    """``connections.bigcommerce`` for a plain ``def run`` running in a thread."""
-
-    def __init__(
-        self,
-        runtime: "ActionRuntime",
-        loop: asyncio.AbstractEventLoop,
-        store_hash: str,
-        client: Any = None,
-        error: BaseException | None = None,
-    ) -> None:
-        super().__init__(runtime, store_hash, client, error)
-        self._loop = loop
+    """``connections.bigcommerce`` for a plain ``def run`` (blocking calls)."""
 
     @property
     def current(self) -> Any:
         """The API client of the store that sent the webhook (blocking calls)."""
-        return _Blocking(super().current, self._loop)
+        return _Blocking(self._current_client(), self._loop)
 
     def for_store_hash(self, store_hash: str) -> Any:
         """The API client of any connected store (blocking calls)."""
@@ -292,8 +369,9 @@ def job_params(job: ClaimedJob) -> dict[str, Any]:
 class ActionRuntime:
     """Builds run()'s arguments and keeps one API client per store.
 
-    Used from the worker's loop. Clients are opened on first use through the
-    ClientProvider and closed by aclose() when the worker stops.
+    Used from the worker's loop, where the clients live: they are opened on
+    first use through the ClientProvider and closed by aclose() when the
+    worker stops. Actions on attempt threads reach them through wrappers.
     """
 
     def __init__(
@@ -312,6 +390,10 @@ class ActionRuntime:
         self._enqueue_hook = enqueue_hook
         self._clients: dict[str, Any] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        # One wrapper per client, so that an action sees the same object
+        # from job to job (attempt threads ask for it concurrently).
+        self._views: dict[str, tuple[Any, _OnLoop]] = {}
+        self._views_lock = threading.Lock()
 
     def set_enqueue_hook(self, hook: Callable[[int], None] | None) -> None:
         """Call hook(job_id) after each api.enqueue (the worker pool wakes up)."""
@@ -327,8 +409,21 @@ class ActionRuntime:
                 self._clients[store_hash] = client
             return client
 
+    def client_view(
+        self, store_hash: str, client: Any, loop: asyncio.AbstractEventLoop
+    ) -> Any:
+        """The wrapper through which an async run() uses a store's client."""
+        with self._views_lock:
+            cached = self._views.get(store_hash)
+            if cached is None or cached[0] is not client:
+                cached = (client, _OnLoop(client, loop))
+                self._views[store_hash] = cached
+            return cached[1]
+
     async def forget_client(self, store_hash: str) -> None:
         """Close and drop a store's cached client, so the next use reopens it."""
+        with self._views_lock:
+            self._views.pop(store_hash, None)
         client = self._clients.pop(store_hash, None)
         if client is None:
             return
@@ -402,11 +497,10 @@ class ActionRuntime:
                 client = await self.client_for(job.store_hash)
             except Exception as problem:
                 error = problem
-        if action.is_async:
-            bigcommerce = BigCommerceConnections(self, job.store_hash, client, error)
-        else:
-            loop = asyncio.get_running_loop()
-            bigcommerce = BlockingBigCommerceConnections(
-                self, loop, job.store_hash, client, error
-            )
-        return Connections(bigcommerce)
+        kind = (
+            BigCommerceConnections
+            if action.is_async
+            else (BlockingBigCommerceConnections)
+        )
+        loop = asyncio.get_running_loop()
+        return Connections(kind(self, loop, job.store_hash, client, error))

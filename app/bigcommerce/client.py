@@ -14,6 +14,7 @@ sent only in the ``X-Auth-Token`` header and never appears in a message or log.
 
 import asyncio
 import logging
+import math
 import string
 import time
 import urllib.parse
@@ -45,6 +46,16 @@ IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE"})
 
 # When a 429 comes without a usable reset time, wait this long.
 DEFAULT_RATE_LIMIT_WAIT_S = 1.0
+# No single wait for the rate limit is longer than this, whatever the header
+# says: BigCommerce's windows last seconds, and a longer wait would look like
+# a hang to someone clicking Register webhooks.
+MAX_RATE_LIMIT_WAIT_S = 60.0
+# All the rate-limit waits of one request together stay under this; then the
+# request fails with RateLimited.
+MAX_RATE_LIMIT_TOTAL_S = 120.0
+# A reset time over an hour is not a rate-limit window but a broken header
+# (BR: 1e12 ms, inf, nan); it is treated like a missing one.
+ABSURD_RESET_S = 3600.0
 RESET_HEADER = "X-Rate-Limit-Time-Reset-Ms"
 LEFT_HEADER = "X-Rate-Limit-Requests-Left"
 
@@ -143,8 +154,15 @@ class BigCommerceClient:
     Args:
         http: a shared httpx client; the caller keeps ownership unless
             owns_http is true. Without it the client makes and owns its own.
-        max_rate_limit_waits: how many 429s in a row to wait out (each as long
-            as BigCommerce asks) before raising RateLimited.
+        max_rate_limit_waits: how many 429s in a row to wait out before
+            raising RateLimited. Each wait is as long as
+            X-Rate-Limit-Time-Reset-Ms asks, but never longer than
+            max_rate_limit_wait_s (60 s by default); a reset time that is not
+            a finite, positive number of milliseconds under an hour (text,
+            inf, nan, negative, 1e12) counts as missing and waits 1 s.
+        max_rate_limit_total_s: the most one request may spend waiting out
+            429s in all (120 s by default); a wait that would pass it raises
+            RateLimited instead.
         max_retries: resends of a GET, PUT or DELETE after a network error,
             timeout or 5xx, with exponential backoff from retry_backoff_s.
         sleep: how to wait; tests pass a recording coroutine.
@@ -159,6 +177,8 @@ class BigCommerceClient:
         http: httpx.AsyncClient | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         max_rate_limit_waits: int = 5,
+        max_rate_limit_wait_s: float = MAX_RATE_LIMIT_WAIT_S,
+        max_rate_limit_total_s: float = MAX_RATE_LIMIT_TOTAL_S,
         max_retries: int = 3,
         retry_backoff_s: float = 0.5,
         sleep: Sleep = asyncio.sleep,
@@ -172,6 +192,8 @@ class BigCommerceClient:
         self._http = http if http is not None else httpx.AsyncClient()
         self._timeout = timeout
         self._max_rate_limit_waits = max_rate_limit_waits
+        self._max_rate_limit_wait_s = max_rate_limit_wait_s
+        self._max_rate_limit_total_s = max_rate_limit_total_s
         self._max_retries = max_retries
         self._retry_backoff_s = retry_backoff_s
         self._sleep = sleep
@@ -275,21 +297,26 @@ class BigCommerceClient:
         # A 429 means the request was not processed, so resending it, POST
         # included, cannot duplicate anything.
         waits = 0
+        waited = 0.0
         while True:
             await self._respect_quota()
             response = await self._send(method, relative, label, query, body)
             self._note_quota(response)
             if response.status_code != 429:
                 return self._decode(response, label, relative)
-            if waits >= self._max_rate_limit_waits:
+            delay = self._reset_seconds(response)
+            if (
+                waits >= self._max_rate_limit_waits
+                or waited + delay > self._max_rate_limit_total_s
+            ):
                 raise errors.RateLimited(
                     f"{label}: BigCommerce kept answering 429 Too Many Requests "
-                    f"after {waits} waits",
+                    f"after {waits} waits ({waited:.0f} s)",
                     status=429,
                     title=_title(response),
                 )
-            delay = _reset_seconds(response)
             waits += 1
+            waited += delay
             log.warning(
                 "%s on store %s: rate limited, waiting %.1f s as BigCommerce asks "
                 "(wait %d of %d)",
@@ -331,6 +358,20 @@ class BigCommerceClient:
         except httpx.TransportError as exc:
             raise errors.NetworkError(
                 f"{label}: {self._redact(str(exc)) or type(exc).__name__}"
+            ) from None
+        except (httpx.InvalidURL, OverflowError, ExceptionGroup) as exc:
+            # A stored API URL httpx cannot use (bad port, broken IPv6
+            # literal): the request never left, and no retry will help.
+            raise errors.BigCommerceError(
+                f"{label}: the API URL {self.api_url} cannot be used "
+                f"({self._redact(_first_cause(exc))})"
+            ) from None
+        except RuntimeError as exc:
+            # httpx refuses a client closed meanwhile (the store was removed
+            # or its token replaced while this request was on its way).
+            raise errors.BigCommerceError(
+                f"{label}: the connection to store {self.store_hash} was closed "
+                f"({self._redact(str(exc))})"
             ) from None
 
     def _decode(self, response: httpx.Response, label: str, relative: str) -> Any:
@@ -378,7 +419,8 @@ class BigCommerceClient:
         if left.strip().isdigit():
             self.requests_left = int(left)
             if self.requests_left == 0 and response.status_code != 429:
-                self._quota_resets_at = time.monotonic() + _reset_seconds(response)
+                delay = self._reset_seconds(response)
+                self._quota_resets_at = time.monotonic() + delay
 
     async def _respect_quota(self) -> None:
         # The last answer said the window's quota is spent: wait for the reset
@@ -392,6 +434,9 @@ class BigCommerceClient:
                 remaining,
             )
             await self._sleep(remaining)
+
+    def _reset_seconds(self, response: httpx.Response) -> float:
+        return min(_reset_seconds(response), self._max_rate_limit_wait_s)
 
     def _log_retry(self, label: str, state: tenacity.RetryCallState) -> None:
         outcome = state.outcome
@@ -421,15 +466,30 @@ def _query_params(query: Mapping[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def _reset_seconds(response: httpx.Response) -> float:
-    raw = response.headers.get(RESET_HEADER, "").strip()
+def reset_seconds(raw: str) -> float:
+    """The wait an X-Rate-Limit-Time-Reset-Ms value asks for, in seconds.
+
+    Anything but a finite, positive number of milliseconds under an hour
+    means DEFAULT_RATE_LIMIT_WAIT_S (the caller caps the result further).
+    """
     try:
-        millis = float(raw)
+        seconds = float(raw.strip()) / 1000.0
     except ValueError:
         return DEFAULT_RATE_LIMIT_WAIT_S
-    if millis <= 0:
+    if not math.isfinite(seconds) or seconds <= 0 or seconds > ABSURD_RESET_S:
         return DEFAULT_RATE_LIMIT_WAIT_S
-    return millis / 1000.0
+    return seconds
+
+
+def _reset_seconds(response: httpx.Response) -> float:
+    return reset_seconds(response.headers.get(RESET_HEADER, ""))
+
+
+def _first_cause(error: BaseException) -> str:
+    # anyio wraps a socket error in an ExceptionGroup; say what is inside.
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return str(error) or type(error).__name__
 
 
 def _names_the_store(relative: str, title: str) -> bool:

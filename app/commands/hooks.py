@@ -50,6 +50,7 @@ def sync(ctx: click.Context, store_hash: str | None) -> None:
     """Register the hooks the actions need and remove the unused ones."""
     from app.actions.loader import ActionRegistry
     from app.application import build_store_service, build_sync
+    from app.stores.sync import HOOKS_LEFT
 
     settings = settings_from(ctx)
     database = open_database(settings)
@@ -67,6 +68,9 @@ def sync(ctx: click.Context, store_hash: str | None) -> None:
             await service.aclose()
 
     outcomes = run_async(run())
+    if registry.folder_error:
+        # Every store refused alike (and its row says so): one line is enough.
+        raise click.ClickException(f"{registry.folder_error}; {HOOKS_LEFT}")
     failed = False
     for outcome in outcomes:
         click.echo(f"{outcome.store_hash}: {outcome.message or outcome.status}")

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """`storehook queue`: list, inspect, retry, release and cancel jobs."""
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,9 @@ from app.commands.support import (
     settings_from,
 )
 from app.db.models import JobState
+
+# Job ids are SQLite integers; anything beyond is a typing mistake.
+JOB_ID = click.IntRange(1, 2**63 - 1)
 
 
 @click.group()
@@ -38,6 +42,8 @@ def list_(ctx: click.Context, state: str | None, limit: int, as_json: bool) -> N
     if as_json:
         print_json(documents)
         return
+    if not documents:
+        click.echo("No jobs." if state is None else f"No {state} jobs.")
     for job in documents:
         resource = f"{job['resource_type']} {job['resource_id']}".strip()
         click.echo(
@@ -48,7 +54,7 @@ def list_(ctx: click.Context, state: str | None, limit: int, as_json: bool) -> N
 
 @queue.command("show")
 @global_options(with_env=False)
-@click.argument("job_id", type=int)
+@click.argument("job_id", type=JOB_ID)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_context
 @reported_errors
@@ -60,13 +66,41 @@ def show(ctx: click.Context, job_id: int, as_json: bool) -> None:
     if as_json:
         print_json(document)
         return
-    for key in ("id", "state", "action", "scope", "store_hash", "attempts"):
-        click.echo(f"{key}: {document[key]}")
-    for attempt in document["attempt_log"]:
+    _print_job(document)
+
+
+def _print_job(job: dict[str, Any]) -> None:
+    resource = f"{job['resource_type']} {job['resource_id']}".strip() or "-"
+    fields = (
+        ("Job", job["id"]),
+        ("State", job["state"]),
+        ("Hold reason", job["hold_reason"]),
+        ("Action", job["action"]),
+        ("Scope", job["scope"]),
+        ("Store", job["store_hash"]),
+        ("Resource", resource),
+        ("Attempts", f"{job['attempts']} of {job['max_attempts']}"),
+        ("Next attempt (UTC)", job["next_attempt_at"]),
+        ("Received at (UTC)", job["received_at"]),
+        ("BigCommerce created_at (UTC)", job["bigcommerce_created_at"]),
+    )
+    for label, value in fields:
+        if value not in (None, ""):
+            click.echo(f"{label + ':':<30}{value}")
+
+    click.echo("\nPayload:")
+    click.echo(json.dumps(job["payload"], indent=2))
+    for attempt in job["attempt_log"]:
         click.echo(
-            f"attempt {attempt['number']}: {attempt['outcome']} "
-            f"{attempt['error_type']} {attempt['error_message']}".rstrip()
+            f"\nAttempt {attempt['number']}: {attempt['outcome']} "
+            f"({attempt['started_at']} to {attempt['ended_at'] or 'now'})"
         )
+        if attempt["error_type"]:
+            click.echo(f"  {attempt['error_type']}: {attempt['error_message']}")
+        for line in attempt["log"]:
+            click.echo(f"  log: {line}")
+        if attempt["traceback"]:
+            click.echo("  " + attempt["traceback"].rstrip().replace("\n", "\n  "))
 
 
 def _change(
@@ -88,7 +122,7 @@ def _change(
 
 @queue.command("retry")
 @global_options(with_env=False)
-@click.argument("job_ids", type=int, nargs=-1, required=True)
+@click.argument("job_ids", type=JOB_ID, nargs=-1, required=True)
 @click.pass_context
 @reported_errors
 def retry(ctx: click.Context, job_ids: tuple[int, ...]) -> None:
@@ -144,7 +178,7 @@ def _change_held(
 
 @queue.command("release")
 @global_options(with_env=False)
-@click.argument("job_ids", type=int, nargs=-1)
+@click.argument("job_ids", type=JOB_ID, nargs=-1)
 @_resource_options
 @click.pass_context
 @reported_errors
@@ -170,7 +204,7 @@ def release(
 
 @queue.command("cancel")
 @global_options(with_env=False)
-@click.argument("job_ids", type=int, nargs=-1)
+@click.argument("job_ids", type=JOB_ID, nargs=-1)
 @_resource_options
 @click.pass_context
 @reported_errors

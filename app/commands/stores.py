@@ -30,11 +30,28 @@ def _read_token() -> str:
     return sys.stdin.readline().strip()
 
 
+def _checked_api_url(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> str | None:
+    # Checked before the token is read, so a typo costs no typing.
+    from app.stores.service import normalize_api_url
+
+    if value is None:
+        return None
+    try:
+        return normalize_api_url(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @stores.command("add")
 @global_options(with_env=False)
 @click.argument("store_hash")
 @click.option(
-    "--api-url", default=None, help="API base URL (BigCommerce's by default)."
+    "--api-url",
+    default=None,
+    callback=_checked_api_url,
+    help="API base URL (BigCommerce's by default).",
 )
 @click.option("--client-id", default="", help="The API account's client id.")
 @click.option(
@@ -60,7 +77,7 @@ def add(
         raise click.ClickException("No access token given on stdin.")
     client_secret = sys.stdin.readline().strip() if client_secret_stdin else ""
 
-    database = open_database(settings)
+    database = open_database(settings, create=True)
     service = build_store_service(database)
 
     async def connect() -> Any:

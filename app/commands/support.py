@@ -6,6 +6,8 @@ import asyncio
 import functools
 import json
 import logging
+import os
+import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,7 +36,18 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     # fills the group's.
     if value is not None and param.name is not None:
         ctx.ensure_object(dict)[param.name] = value
+    if param.name == "verbose" and value and ctx.parent is not None:
+        # The group set logging up before the command's options were read.
+        _log_everything_to_stderr()
     return value
+
+
+def _log_everything_to_stderr() -> None:
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG)
+    for handler in root.handlers:
+        if type(handler) is logging.StreamHandler:
+            handler.setLevel(logging.DEBUG)
 
 
 def global_options(*, with_env: bool) -> Callable[[F], F]:
@@ -87,11 +100,31 @@ def settings_from(ctx: click.Context, *, demo: bool = False) -> config.Settings:
 
 def _expected_error_types() -> tuple[type[BaseException], ...]:
     # Imported late so that `storehook --help` stays quick.
+    import peewee
+
     from app.bigcommerce.errors import BigCommerceError
+    from app.datadir_lock import DataDirInUse
     from app.queue.jobs import JobNotFound
     from app.receiver.server import ReceiverStartError
 
-    return (BigCommerceError, JobNotFound, ReceiverStartError, ValueError, OSError)
+    return (
+        BigCommerceError,
+        DataDirInUse,
+        JobNotFound,
+        ReceiverStartError,
+        ValueError,
+        OSError,
+        OverflowError,
+        peewee.DatabaseError,
+    )
+
+
+def _quiet_broken_pipe() -> None:
+    # `storehook queue list | head` closed the pipe early: not an error. Point
+    # stdout at devnull so that Python's flush at exit stays quiet too.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(0)
 
 
 def reported_errors(function: F) -> F:
@@ -103,9 +136,14 @@ def reported_errors(function: F) -> F:
             return function(*args, **kwargs)
         except click.ClickException:
             raise
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         except _expected_error_types() as error:
             log.debug("Command failed", exc_info=True)
-            raise click.ClickException(str(error) or type(error).__name__) from None
+            message = str(error) or type(error).__name__
+            if type(error).__module__ == "peewee":
+                message = f"Cannot use Storehook's database: {message}"
+            raise click.ClickException(message) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -120,8 +158,19 @@ def print_json(document: Any) -> None:
     click.echo(json.dumps(document, indent=2))
 
 
-def open_database(settings: config.Settings) -> Any:
-    """Open the database of the configured data folder."""
+def open_database(settings: config.Settings, *, create: bool = False) -> Any:
+    """Open the database of the configured data folder.
+
+    Only commands that set Storehook up (stores add) create it; for the
+    others a missing database means a mistyped --data-dir, and an empty new
+    one would only hide that.
+    """
+    from app.db.connection import DATABASE_FILE
     from app.db.connection import open_database as open_db
 
+    if not create and not (settings.data_dir / DATABASE_FILE).exists():
+        raise click.ClickException(
+            f"No Storehook data in {settings.data_dir} (is --data-dir right?); "
+            "connect a store first with: storehook stores add HASH"
+        )
     return open_db(settings.data_dir)

@@ -62,14 +62,40 @@ def open_database(data_dir: Path) -> pw.SqliteDatabase:
 _process_write_lock = threading.RLock()
 
 
+class WriteBusy(Exception):
+    """Another writer holds the database; raised only when asked not to wait."""
+
+
+# How long a writer that must not block waits for SQLite's lock before it
+# gives up; long enough for another process's typical short transaction.
+_NON_BLOCKING_BUSY_MS = 50
+
+
+_thread_state = threading.local()
+
+
+def _set_busy_timeout(database: pw.SqliteDatabase, blocking: bool) -> None:
+    # Each thread has its own connection; only change its timeout when the
+    # kind of write changes, which for a given thread is practically never.
+    busy_ms = int(BUSY_TIMEOUT_S * 1000) if blocking else _NON_BLOCKING_BUSY_MS
+    key = (id(database.connection()), busy_ms)
+    if getattr(_thread_state, "busy_timeout", None) != key:
+        database.execute_sql(f"PRAGMA busy_timeout = {busy_ms}")
+        _thread_state.busy_timeout = key
+
+
 @contextlib.contextmanager
-def write_transaction(database: Any) -> Iterator[Any]:
+def write_transaction(database: Any, *, blocking: bool = True) -> Iterator[Any]:
     """Run a block as one write transaction that takes the write lock at once.
 
     A deferred transaction that reads first and writes later can fail with
     "database is locked" without waiting, when another writer got in between;
     BEGIN IMMEDIATE waits for the lock up front instead. Other processes (the
     CLI beside a running console) still wait on SQLite's busy timeout.
+
+    With blocking=False, WriteBusy is raised at once when another writer has
+    the database, before anything is written; the receiver uses this to keep
+    its event loop free and hand the write to a thread instead.
     """
     if isinstance(database, pw.DatabaseProxy):
         database = database.obj
@@ -78,5 +104,15 @@ def write_transaction(database: Any) -> Iterator[Any]:
             yield transaction
         return
 
-    with _process_write_lock, database.atomic(lock_type="IMMEDIATE") as transaction:
+    if not _process_write_lock.acquire(blocking=blocking):
+        raise WriteBusy("another writer of this process holds the database")
+    with contextlib.ExitStack() as held:
+        held.callback(_process_write_lock.release)
+        _set_busy_timeout(database, blocking)
+        try:
+            transaction = held.enter_context(database.atomic(lock_type="IMMEDIATE"))
+        except pw.OperationalError as error:
+            if blocking or "locked" not in str(error):
+                raise
+            raise WriteBusy("another process holds the database") from error
         yield transaction

@@ -11,7 +11,7 @@ can write a batch of results and claim its next jobs in a single commit.
 import dataclasses
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import peewee as pw
@@ -30,13 +30,20 @@ OUTCOME_FAILED = "failed"
 OUTCOME_HELD = "held"
 OUTCOME_INTERRUPTED = "interrupted"
 
-INTERRUPTED_BY_CRASH = (
-    "Storehook stopped while this attempt ran (the process was killed or "
-    "crashed); the attempt counts and the job was queued again."
-)
+# Every crash message starts so: recovery counts them to find crash loops.
+CRASHED = "Storehook stopped while this attempt ran (the process was killed or crashed)"
+INTERRUPTED_BY_CRASH = f"{CRASHED}; the attempt counts and the job was queued again."
 INTERRUPTED_BY_STOP = (
     "Storehook was shut down while this attempt ran; the attempt counts and "
     "the job was queued again."
+)
+# After this many crashed attempts in a row recovery fails the job: an
+# action that kills the process must not take it down forever.
+MAX_CRASHES_IN_A_ROW = 3
+CRASH_LOOP = (
+    f"{CRASHED}; its last {MAX_CRASHES_IN_A_ROW} attempts in a row were all "
+    "interrupted like this, so the job failed instead of running again (the "
+    "action may be what kills Storehook). Retry now runs it once more."
 )
 
 _RETRYABLE_STATES = (
@@ -117,11 +124,16 @@ def _existing_ids(ids: Iterable[int]) -> list[int]:
 # --- claiming and finishing (the worker) -------------------------------------
 
 
-def apply_claim(worker_id: str, limit: int, now: float) -> list[ClaimedJob]:
-    """Claim up to limit due jobs inside the caller's write transaction."""
+def apply_claim(
+    worker_id: str, limit: int, now: float, skip: Collection[str] = ()
+) -> list[ClaimedJob]:
+    """Claim up to limit due jobs inside the caller's write transaction.
+
+    Jobs of the actions in skip are left waiting.
+    """
     if limit <= 0:
         return []
-    due = _due_ids(limit, now)
+    due = _due_ids(limit, now, skip)
     if not due:
         return []
     by_id = {
@@ -189,26 +201,51 @@ def apply_claim(worker_id: str, limit: int, now: float) -> list[ClaimedJob]:
 # because this runs thousands of times a second and peewee's query building
 # costs more than SQLite's work here.
 _DUE_SQL = (
-    "SELECT next_attempt_at, id FROM job WHERE state = ? AND next_attempt_at <= ? "
+    "SELECT next_attempt_at, id FROM job WHERE state = ? AND next_attempt_at <= ?%s "
     "ORDER BY next_attempt_at LIMIT ?"
 )
 _UNSCHEDULED_SQL = (
-    "SELECT 0.0, id FROM job WHERE state = ? AND next_attempt_at IS NULL LIMIT ?"
+    "SELECT 0.0, id FROM job WHERE state = ? AND next_attempt_at IS NULL%s LIMIT ?"
 )
 
 
-def _due_ids(limit: int, now: float) -> list[int]:
+def _skipping(skip: Collection[str]) -> str:
+    return f" AND action NOT IN ({', '.join('?' * len(skip))})" if skip else ""
+
+
+def _due_ids(limit: int, now: float, skip: Collection[str] = ()) -> list[int]:
     database = Job._meta.database
+    skipped = tuple(skip)
+    due_sql = _DUE_SQL % _skipping(skip)
+    unscheduled_sql = _UNSCHEDULED_SQL % _skipping(skip)
     candidates: list[tuple[float, int]] = []
     for state in JobState.WAITING:
         candidates.extend(
-            database.execute_sql(_DUE_SQL, (state, now, limit)).fetchall()
+            database.execute_sql(due_sql, (state, now, *skipped, limit)).fetchall()
         )
         candidates.extend(
-            database.execute_sql(_UNSCHEDULED_SQL, (state, limit)).fetchall()
+            database.execute_sql(unscheduled_sql, (state, *skipped, limit)).fetchall()
         )
     candidates.sort()
     return [int(job_id) for _, job_id in candidates[:limit]]
+
+
+def apply_waiting_reasons(reasons: dict[str, str]) -> dict[int, str]:
+    """Say why the waiting jobs of some actions are not started; returns those changed.
+
+    reasons maps an action name to the reason, shown in hold_reason until a
+    job is claimed (claiming clears it). Returns the changed jobs' states.
+    """
+    changed: dict[int, str] = {}
+    for action, reason in reasons.items():
+        query = Job.update(hold_reason=reason).where(
+            (Job.action == action)
+            & Job.state.in_(list(JobState.WAITING))
+            & (Job.hold_reason != reason)
+        )
+        for job_id, state in query.returning(Job.id, Job.state).tuples().execute():
+            changed[job_id] = state
+    return changed
 
 
 def claim_due(
@@ -347,18 +384,25 @@ def finish_failure(
 
 
 def apply_interrupted(
-    job_ids: Sequence[int], message: str, now: float, *, final_fails: bool
+    job_ids: Sequence[int], now: float, *, crashed: bool
 ) -> dict[int, str]:
     """Close the open attempts of running jobs as interrupted and queue them again.
 
-    With final_fails, a job whose interrupted attempt was its last one fails
-    (an action that keeps killing the process must not loop forever);
-    otherwise it gets exactly one more attempt.
+    Each job is queued again with one more attempt allowed, whatever its
+    budget: an interruption is not the job's fault. The one exception is a
+    crash (crashed=True, at recovery) that ends the last
+    MAX_CRASHES_IN_A_ROW attempts in a row: that job fails, with a message
+    that says so.
     """
     changes: dict[int, str] = {}
     for job in Job.select().where(
         Job.id.in_(list(job_ids)) & (Job.state == JobState.RUNNING)
     ):
+        looping = crashed and _crashes_before(job.id) + 1 >= MAX_CRASHES_IN_A_ROW
+        if looping:
+            message = CRASH_LOOP
+        else:
+            message = INTERRUPTED_BY_CRASH if crashed else INTERRUPTED_BY_STOP
         Attempt.update(
             ended_at=now,
             outcome=OUTCOME_INTERRUPTED,
@@ -367,20 +411,38 @@ def apply_interrupted(
         ).where(
             (Attempt.job == job.id) & (Attempt.outcome == OUTCOME_RUNNING)
         ).execute()
-        exhausted = job.attempts >= job.max_attempts
-        state = JobState.FAILED if exhausted and final_fails else JobState.QUEUED
+        if looping:
+            fields: dict[str, Any] = {"state": JobState.FAILED, "next_attempt_at": None}
+        else:
+            fields = {
+                "state": JobState.QUEUED,
+                "next_attempt_at": now,
+                "max_attempts": pw.fn.MAX(Job.max_attempts, Job.attempts + 1),
+            }
         Job.update(
-            state=state,
-            updated_at=now,
-            worker="",
-            next_attempt_at=None if state == JobState.FAILED else now,
-            last_error=f"Interrupted: {message}",
-            max_attempts=pw.fn.MAX(Job.max_attempts, Job.attempts + 1)
-            if state == JobState.QUEUED
-            else Job.max_attempts,
+            updated_at=now, worker="", last_error=f"Interrupted: {message}", **fields
         ).where(Job.id == job.id).execute()
-        changes[job.id] = state
+        changes[job.id] = fields["state"]
     return changes
+
+
+def _crashes_before(job_id: int) -> int:
+    """How many of the job's finished attempts, newest first, ended in a crash."""
+    recent = (
+        Attempt.select(Attempt.outcome, Attempt.error_message)
+        .where((Attempt.job == job_id) & (Attempt.outcome != OUTCOME_RUNNING))
+        .order_by(Attempt.number.desc())
+        .limit(MAX_CRASHES_IN_A_ROW)
+    )
+    count = 0
+    for attempt in recent:
+        if (
+            attempt.outcome != OUTCOME_INTERRUPTED
+            or not attempt.error_message.startswith(CRASHED)
+        ):
+            break
+        count += 1
+    return count
 
 
 def recover_interrupted(database: Any, *, events: EventHub | None = None) -> list[int]:
@@ -393,14 +455,20 @@ def recover_interrupted(database: Any, *, events: EventHub | None = None) -> lis
         running = [
             j.id for j in Job.select(Job.id).where(Job.state == JobState.RUNNING)
         ]
-        changes = apply_interrupted(
-            running, INTERRUPTED_BY_CRASH, timeutil.now(), final_fails=True
-        )
+        changes = apply_interrupted(running, timeutil.now(), crashed=True)
     if changes:
         log.warning(
             "Recovered %d job(s) left running by a stopped process: %s",
             len(changes),
             sorted(changes),
+        )
+    looping = sorted(j for j, state in changes.items() if state == JobState.FAILED)
+    if looping:
+        log.error(
+            "Job(s) %s failed: their last %d attempts in a row were interrupted by "
+            "a crash, so they are not run again (Retry now runs one once more)",
+            looping,
+            MAX_CRASHES_IN_A_ROW,
         )
     _publish(events, changes)
     return sorted(changes)

@@ -15,7 +15,7 @@ from app.db.connection import write_transaction
 log = logging.getLogger(__name__)
 
 # Enough to keep up with any burst, small enough to keep the write lock short.
-BATCH = 2000
+BATCH = 500
 
 _DOCUMENT = (
     "j.queue || ' ' || j.scope || ' ' || j.action || ' ' || j.store_hash || ' ' "

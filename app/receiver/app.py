@@ -21,7 +21,7 @@ from app import events as event_kinds
 from app import timeutil
 from app.actions.model import TriggerIndex
 from app.config import MAX_BODY_BYTES, RECEIVER_PATH
-from app.db.connection import write_transaction
+from app.db.connection import WriteBusy, write_transaction
 from app.db.models import database_proxy
 from app.events import EventHub
 from app.queue.ingest import IngestResult, store_delivery
@@ -111,13 +111,18 @@ class _Receiver:
         """GET /webhooks/bigcommerce/health: for tunnels and probes."""
         return JSONResponse({"status": "ok"})
 
-    def _store_batch(self, arrivals: list[_Arrival]) -> list[Outcome]:
-        # Runs on the receiver's loop. One transaction for the whole batch; if it
-        # fails, each arrival gets a transaction of its own, so that one bad
-        # delivery cannot cost the others their place.
+    def _store_batch(
+        self, arrivals: list[_Arrival], blocking: bool = True
+    ) -> list[Outcome]:
+        # One transaction for the whole batch; if it fails, each arrival gets
+        # a transaction of its own, so that one bad delivery cannot cost the
+        # others their place. WriteBusy (blocking=False only) means nothing
+        # was written: the batch writer retries in a thread.
         try:
-            with write_transaction(self._database):
+            with write_transaction(self._database, blocking=blocking):
                 return [self._check_and_store(arrival) for arrival in arrivals]
+        except WriteBusy:
+            raise
         except Exception as exc:
             if len(arrivals) == 1:
                 return [self._storage_failed(arrivals[0], exc)]

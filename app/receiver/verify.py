@@ -91,7 +91,7 @@ def _check_envelope(envelope: dict[str, Any]) -> str:
         value = envelope.get(name)
         if not isinstance(value, str) or not value:
             raise Rejected(stats.NOT_CALLBACK, 400, f"{name!r} missing or not a string")
-    if not isinstance(envelope.get("data"), dict):
+    if not _is_data(envelope.get("data")):
         raise Rejected(stats.NOT_CALLBACK, 400, "'data' missing or not an object")
     if not _is_int(envelope.get("created_at")):
         raise Rejected(
@@ -108,6 +108,13 @@ def _check_envelope(envelope: dict[str, Any]) -> str:
     if "/" in store_hash or len(store_hash) > 64:
         raise Rejected(stats.NOT_CALLBACK, 400, "'producer' is not stores/<hash>")
     return store_hash
+
+
+def _is_data(value: object) -> bool:
+    # Price-list record events carry a list of records rather than one object.
+    if isinstance(value, list):
+        return all(isinstance(item, dict) for item in value)
+    return isinstance(value, dict)
 
 
 def _is_int(value: object) -> bool:

@@ -77,7 +77,10 @@ class Sandbox:
 
     def start(self, timeout: float = 10.0) -> None:
         """Serve on loopback in a background thread; return once bound."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # With proto 0, asyncio does not set TCP_NODELAY on accepted
+        # connections, and every keep-alive request then waits ~40 ms on
+        # Nagle's algorithm and delayed ACKs.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         sock.listen(128)

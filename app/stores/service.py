@@ -3,10 +3,8 @@
 """Connecting, listing and removing stores, and handing out their API clients."""
 
 import asyncio
-import dataclasses
-import json
+import contextlib
 import logging
-import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +18,12 @@ from app.db.connection import write_transaction
 from app.db.models import Job, JobState, Store
 from app.stores import secrets as names
 from app.stores import webhook_secret
+from app.stores.inputs import normalize_api_url as normalize_api_url
+from app.stores.inputs import normalize_store_hash as normalize_store_hash
+from app.stores.rows import StoreRow as StoreRow
+from app.stores.rows import TopicState as TopicState
+from app.stores.rows import row_from_model as row_from_model
+from app.stores.rows import topics_from_json as topics_from_json
 from app.stores.secrets import KeyringUnavailable, SecretStore
 
 if TYPE_CHECKING:
@@ -29,91 +33,27 @@ log = logging.getLogger(__name__)
 
 # Jobs held with a reason starting with this wait for new credentials.
 AUTH_FAILED = "auth failed"
-
-_HASH = r"[A-Za-z0-9]{1,64}"
-_HASH_PATTERNS = (
-    re.compile(rf"(?P<hash>{_HASH})"),
-    re.compile(rf"/?stores/(?P<hash>{_HASH})/?"),
-    re.compile(rf"https?://[^/\s]+/stores/(?P<hash>{_HASH})(?:/\S*)?"),
+CREDENTIALS_MISSING = "credentials missing from the keyring: add the store again"
+ROTATION_PENDING = (
+    "a secret rotation is still being registered; run Register webhooks first"
 )
 
 
-@dataclasses.dataclass(frozen=True)
-class TopicState:
-    """One webhook scope of a store and its state.
+class RotationPending(ValueError):
+    """A new webhook secret is not on every hook yet; another must wait.
 
-    state is "active", "inactive" (registered but switched off), "missing"
-    (wanted but not registered) or "unused" (registered, no action wants it).
+    Rotating again before a sync has confirmed the last rotation would stop
+    accepting the secret the hooks still carry.
     """
 
-    scope: str
-    state: str
 
-
-@dataclasses.dataclass(frozen=True)
-class StoreRow:
-    """A store as the console and the command line show it (no secrets)."""
-
-    store_hash: str
-    name: str
-    store_id: str
-    api_url: str
-    connected_at: float
-    status: str
-    topics: tuple[TopicState, ...]
-    checked_at: float | None
-    last_error: str
-    admin_report: Mapping[str, Any]
-    uninstalled: bool
-    credentials_error: str = ""
-
-
-def normalize_store_hash(text: str) -> str:
-    """The store hash in text: a bare hash, ``stores/HASH`` or an API URL.
-
-    Raises ValueError for anything else.
-    """
-    candidate = text.strip()
-    for pattern in _HASH_PATTERNS:
-        match = pattern.fullmatch(candidate)
-        if match:
-            return match.group("hash")
-    raise ValueError(f"{text.strip()!r} is not a store hash")
-
-
-def topics_from_json(text: str) -> tuple[TopicState, ...]:
-    """Parse the Store.topics column, tolerating a damaged value."""
-    try:
-        items = json.loads(text or "[]")
-    except ValueError:
-        return ()
-    return tuple(
-        TopicState(str(item.get("scope", "")), str(item.get("state", "")))
-        for item in items
-        if isinstance(item, dict)
+def _missing(store_hash: str, what: str) -> errors.CredentialsUnavailable:
+    error = errors.CredentialsUnavailable(
+        f"store {store_hash}: no {what} in the keyring; {CREDENTIALS_MISSING}"
     )
-
-
-def row_from_model(store: Store, credentials_error: str = "") -> StoreRow:
-    """A frozen StoreRow from a Store table row."""
-    try:
-        admin = json.loads(store.admin_report or "{}")
-    except ValueError:
-        admin = {}
-    return StoreRow(
-        store_hash=store.store_hash,
-        name=store.name,
-        store_id=store.store_id,
-        api_url=store.api_url,
-        connected_at=store.connected_at,
-        status=store.status,
-        topics=topics_from_json(store.topics),
-        checked_at=store.checked_at,
-        last_error=store.last_error,
-        admin_report=admin if isinstance(admin, dict) else {},
-        uninstalled=store.uninstalled_at is not None,
-        credentials_error=credentials_error,
-    )
+    # The store's row shows the summary: say what to do about it.
+    error.summary = CREDENTIALS_MISSING
+    return error
 
 
 class StoreService:
@@ -189,7 +129,8 @@ class StoreService:
         access_token = access_token.strip()
         if not access_token:
             raise ValueError("an access token is needed to connect a store")
-        base = (api_url or DEFAULT_API_URL).strip().rstrip("/")
+        base = normalize_api_url(api_url) if api_url and api_url.strip() else ""
+        base = base or DEFAULT_API_URL
         problem = self.secrets.problem()
         if problem:
             raise KeyringUnavailable(problem)
@@ -201,14 +142,23 @@ class StoreService:
             new_secrets[names.CLIENT_ID] = client_id
         if client_secret or existing is None:
             new_secrets[names.CLIENT_SECRET] = client_secret
+        # A store re-added after its keyring entries were lost gets a new
+        # webhook secret; the old digest stays accepted (as the previous one)
+        # until a sync has put the new secret on every hook.
         secret = None
-        if existing is None or not existing.secret_digest:
+        kept = await asyncio.to_thread(
+            self.secrets.get, store_hash, names.WEBHOOK_SECRET
+        )
+        if existing is None or not existing.secret_digest or not kept:
             secret = webhook_secret.generate()
             new_secrets[names.WEBHOOK_SECRET] = secret
+        old_digest = existing.secret_digest if existing is not None else ""
 
         previous = await asyncio.to_thread(self._write_secrets, store_hash, new_secrets)
         try:
-            await asyncio.to_thread(self._save_row, store_hash, base, info, secret)
+            await asyncio.to_thread(
+                self._save_row, store_hash, base, info, secret, old_digest
+            )
         except BaseException:
             await asyncio.to_thread(self._restore_secrets, store_hash, previous)
             raise
@@ -231,13 +181,21 @@ class StoreService:
         """Unregister Storehook's hooks (best effort), forget secrets and row.
 
         Returns the warnings to show: hooks that could not be removed,
-        secrets the keyring would not delete. Job history stays.
+        secrets the keyring would not delete. Job history stays. Holds the
+        store's sync lock throughout, so no sync of it runs meanwhile; a sync
+        waiting for the lock then finds the store gone.
         """
         store_hash = normalize_store_hash(store_hash)
         self._model(store_hash)
+        lock = sync.store_lock(store_hash) if sync is not None else None
+        async with lock if lock is not None else contextlib.nullcontext():
+            return await self._remove(store_hash, sync)
+
+    async def _remove(self, store_hash: str, sync: "WebhookSync | None") -> list[str]:
+        self._model(store_hash)
         warnings: list[str] = []
         if sync is not None:
-            outcome = await sync.unregister_store(store_hash)
+            outcome = await sync.unregister_store(store_hash, lock_held=True)
             warnings.extend(f"hooks not removed: {e}" for e in outcome.errors)
         try:
             await asyncio.to_thread(self.secrets.delete_all, store_hash)
@@ -283,10 +241,7 @@ class StoreService:
             self.secrets.get, store.store_hash, names.ACCESS_TOKEN
         )
         if not token:
-            raise errors.CredentialsUnavailable(
-                f"credentials unavailable: no access token for store {store_hash} "
-                "in the keyring; add the store again"
-            )
+            raise _missing(store_hash, "access token")
         return self._make_client(store.store_hash, token, store.api_url)
 
     async def client_for(self, store_hash: str) -> BigCommerceClient:
@@ -305,18 +260,21 @@ class StoreService:
             self.secrets.get, store_hash, names.WEBHOOK_SECRET
         )
         if not secret:
-            raise errors.CredentialsUnavailable(
-                f"credentials unavailable: no webhook secret for store {store_hash}"
-            )
+            raise _missing(store_hash, "webhook secret")
         return secret
 
     async def rotate_webhook_secret(self, store_hash: str) -> None:
         """Make a new webhook secret current, still accepting the previous one.
 
-        The previous secret stays valid until a sync has re-registered every
-        hook with the new one (WebhookSync then calls finish_rotation).
+        The previous secret stays valid until a sync has confirmed every hook
+        carries the new one (WebhookSync then calls finish_rotation). Only one
+        rotation is pending at a time: while one is, this raises
+        RotationPending, since a second would stop accepting the secret the
+        hooks may still carry.
         """
         store = self._model(store_hash)
+        if store.previous_secret_digest:
+            raise RotationPending(ROTATION_PENDING)
         old = await asyncio.to_thread(
             self.secrets.get, store_hash, names.WEBHOOK_SECRET
         )
@@ -326,23 +284,52 @@ class StoreService:
             writes[names.PREVIOUS_WEBHOOK_SECRET] = old
         previous = await asyncio.to_thread(self._write_secrets, store_hash, writes)
         try:
+            # Conditional, so that of two rotations racing only one wins.
             with write_transaction(self._database):
-                Store.update(
-                    secret_digest=webhook_secret.digest(new),
-                    previous_secret_digest=store.secret_digest,
-                ).where(Store.store_hash == store_hash).execute()
+                updated = (
+                    Store.update(
+                        secret_digest=webhook_secret.digest(new),
+                        previous_secret_digest=store.secret_digest,
+                    )
+                    .where(
+                        (Store.store_hash == store_hash)
+                        & (Store.secret_digest == store.secret_digest)
+                        & (Store.previous_secret_digest == "")
+                    )
+                    .execute()
+                )
+            if not updated:
+                raise RotationPending(ROTATION_PENDING)
         except BaseException:
             await asyncio.to_thread(self._restore_secrets, store_hash, previous)
             raise
         log.info("Store %s: webhook secret rotated", store_hash)
         self._publish(store_hash)
 
-    async def finish_rotation(self, store_hash: str) -> None:
-        """Stop accepting the previous webhook secret."""
+    async def finish_rotation(self, store_hash: str, confirmed_digest: str) -> bool:
+        """Stop accepting the previous webhook secret; True when retired.
+
+        confirmed_digest is the digest of the secret every hook was just seen
+        carrying; the previous one is retired only while that is still the
+        current one (a rotation meanwhile keeps it).
+        """
         with write_transaction(self._database):
-            Store.update(previous_secret_digest="").where(
-                Store.store_hash == store_hash
-            ).execute()
+            retired = (
+                Store.update(previous_secret_digest="")
+                .where(
+                    (Store.store_hash == store_hash)
+                    & (Store.secret_digest == confirmed_digest)
+                    & (Store.previous_secret_digest != "")
+                )
+                .execute()
+            )
+        if not retired:
+            log.info(
+                "Store %s: the secret changed during the sync; the previous one "
+                "stays accepted until the next sync",
+                store_hash,
+            )
+            return False
         try:
             await asyncio.to_thread(
                 self.secrets.delete, store_hash, names.PREVIOUS_WEBHOOK_SECRET
@@ -350,6 +337,8 @@ class StoreService:
         except KeyringUnavailable as exc:
             log.warning("Store %s: previous secret not deleted: %s", store_hash, exc)
         log.info("Store %s: hooks carry the new secret; old one retired", store_hash)
+        self._publish(store_hash)
+        return True
 
     async def aclose(self) -> None:
         """Close every cached client."""
@@ -401,10 +390,11 @@ class StoreService:
     def _credentials_error(self, store_hash: str) -> str:
         try:
             token = self.secrets.get(store_hash, names.ACCESS_TOKEN)
+            secret = self.secrets.get(store_hash, names.WEBHOOK_SECRET)
         except KeyringUnavailable as exc:
             return exc.summary
-        if not token:
-            return "credentials unavailable: no access token in the keyring"
+        if not token or not secret:
+            return CREDENTIALS_MISSING
         return ""
 
     def _write_secrets(
@@ -444,6 +434,7 @@ class StoreService:
         api_url: str,
         info: Mapping[str, Any],
         secret: str | None,
+        old_digest: str = "",
     ) -> None:
         fields: dict[str, Any] = {
             "name": str(info.get("name") or ""),
@@ -454,6 +445,7 @@ class StoreService:
         }
         if secret is not None:
             fields["secret_digest"] = webhook_secret.digest(secret)
+            fields["previous_secret_digest"] = old_digest
         with write_transaction(self._database):
             updated = (
                 Store.update(**fields).where(Store.store_hash == store_hash).execute()

@@ -7,6 +7,7 @@ from typing import Any
 
 from app import timeutil
 from app.db.models import Store
+from app.stores.hook_plan import WRONG_SECRET
 from app.stores.service import StoreRow, TopicState, row_from_model
 
 _NOT_CHECKED = "not checked yet"
@@ -15,7 +16,8 @@ _NOT_CHECKED = "not checked yet"
 def status_summary(row: StoreRow) -> str:
     """One line for the Installs row, e.g. "2/3 active, store/order/created inactive".
 
-    It says "registered" only when every wanted topic is registered and active.
+    It says "registered" only when every wanted topic is registered, active
+    and carries a secret the receiver accepts.
     """
     if row.uninstalled:
         return f"uninstalled: {row.last_error}" if row.last_error else "uninstalled"
@@ -75,17 +77,20 @@ def _topics_summary(topics: Sequence[TopicState], last_error: str) -> str:
     wanted = [t for t in topics if t.state != "unused"]
     inactive = [t.scope for t in wanted if t.state == "inactive"]
     missing = [t.scope for t in wanted if t.state == "missing"]
+    wrong = [t.scope for t in wanted if t.state == WRONG_SECRET]
     unused = [t.scope for t in topics if t.state == "unused"]
     active = sum(1 for t in wanted if t.state == "active")
-    if not inactive and not missing and not unused and not last_error:
+    if not inactive and not missing and not wrong and not unused and not last_error:
         return f"registered ({active}/{len(wanted)} active)"
 
-    word = "active" if inactive else "registered"
+    word = "active" if inactive or wrong else "registered"
     counts = f"{active}/{len(wanted)} {word}"
     parts = [last_error if last_error.endswith(counts) else counts]
     if last_error and not last_error.endswith(counts):
         parts.insert(0, last_error)
     parts.extend(f"{scope} inactive" for scope in inactive)
+    # Such a hook delivers, but the receiver rejects it (401): say so.
+    parts.extend(f"{scope} {WRONG_SECRET}, deliveries rejected" for scope in wrong)
     if missing:
         parts.append("missing " + ", ".join(missing))
     if unused:

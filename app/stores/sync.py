@@ -2,10 +2,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Webhook sync: make each store's hooks match what the actions listen to.
 
-Only hooks whose destination is Storehook's own are ever touched. After a
-write whose outcome is unknown (a timeout, a dropped connection, a 5xx) the
-hooks are read again before anything else is written, so that a hook that
-was created after all is never created twice (BR-23).
+Only Storehook's own hooks are ever touched: those at its destination, and
+those carrying its secret header at an older public URL (they are moved).
+After a write whose outcome is unknown (a timeout, a dropped connection, a
+5xx) or that BigCommerce refused, the hooks are read again before anything
+else is decided, so that a hook is never created twice (BR-23) and the
+recorded status is what BigCommerce holds.
+
+Secret rotation: hooks are written with the secret current when they are
+written, and the previous secret is retired only once every hook was seen
+carrying the secret that is still current at that moment.
 """
 
 import asyncio
@@ -13,17 +19,20 @@ import dataclasses
 import json
 import logging
 import urllib.parse
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from app import timeutil
+from app.actions.model import ActionsFolderUnavailable
 from app.bigcommerce import errors
 from app.bigcommerce.client import BigCommerceClient
-from app.bigcommerce.errors import BigCommerceError, ValidationFailed
-from app.config import SECRET_HEADER
+from app.bigcommerce.errors import BigCommerceError
 from app.db.connection import write_transaction
 from app.db.models import Store
 from app.events import EventHub
+from app.stores import hook_api, hook_plan, webhook_secret
+from app.stores.hook_api import PassState
+from app.stores.hook_plan import Step
 from app.stores.service import StoreRow, StoreService, TopicState
 
 log = logging.getLogger(__name__)
@@ -33,6 +42,8 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 # After this many syncs or checks in a row answered 401/403 the store is
 # treated as uninstalled: nothing more is sent until a new token is saved.
 UNINSTALL_AFTER_REJECTIONS = 3
+STORE_REMOVED = "store removed"
+HOOKS_LEFT = "hooks left unchanged"
 
 # Outcomes of a write that may have happened although no answer came.
 _UNCERTAIN = (errors.ApiTimeout, errors.NetworkError, errors.ServerError)
@@ -45,7 +56,9 @@ class SyncOutcome:
     """What a sync, check or unregister did and found.
 
     message is the text for the store's row ("" when all is well); refused
-    is true when nothing was sent because the destination is unusable.
+    is true when nothing was sent because the destination or the actions
+    folder is unusable. status "removed" means the store was removed while
+    the pass waited for its turn.
     """
 
     store_hash: str
@@ -79,43 +92,13 @@ def validate_destination(url: str, api_url: str) -> None:
         )
 
 
-@dataclasses.dataclass
-class _Step:
-    """One write the sync intends: create, activate, reheader or delete."""
-
-    kind: str
-    scope: str
-    hook_id: Any = None
-
-    @property
-    def key(self) -> tuple[str, str, Any]:
-        return (self.kind, self.scope, self.hook_id)
-
-
-@dataclasses.dataclass
-class _Pass:
-    """The running state of one sync pass over one store."""
-
-    hooks: list[dict[str, Any]]
-    errors: list[str] = dataclasses.field(default_factory=list)
-    created: list[str] = dataclasses.field(default_factory=list)
-    reactivated: list[str] = dataclasses.field(default_factory=list)
-    deleted: list[str] = dataclasses.field(default_factory=list)
-    first_problem: str = ""
-    fatal: BigCommerceError | None = None
-
-    def fail(self, scope: str, exc: BigCommerceError) -> None:
-        # 4xx texts are BigCommerce's own words; the rest a short phrase.
-        text = str(exc) if isinstance(exc, ValidationFailed) else exc.summary
-        self.errors.append(f"{scope}: {text}")
-        self.first_problem = self.first_problem or text
-
-
 class WebhookSync:
-    """Registers, reactivates and removes each store's hooks; records status.
+    """Registers, reactivates, moves and removes each store's hooks; records status.
 
     Args:
-        desired_scopes: the union of every action's scopes, asked each pass.
+        desired_scopes: the union of every action's scopes, asked each pass;
+            it raises ActionsFolderUnavailable when they cannot be known, and
+            the pass then changes nothing.
         destination: Storehook's public receiver URL, asked each pass.
     """
 
@@ -139,114 +122,175 @@ class WebhookSync:
     # Public operations
 
     async def sync_store(self, store_hash: str) -> SyncOutcome:
-        """Create missing hooks, reactivate inactive ones, delete unused ones."""
-        async with self._lock(store_hash):
-            return await self._sync(store_hash)
+        """Create missing hooks, reactivate and move ours, delete unused ones.
+
+        Raises StoreNotConnected for a store that is not connected; one
+        removed while this waited for its turn ends with status "removed".
+        """
+        self._stores.get_store(store_hash)
+        return await self._locked(store_hash, self._sync)
 
     async def check_store(self, store_hash: str) -> SyncOutcome:
         """Read the hooks and /hooks/admin and record the status; write nothing."""
-        async with self._lock(store_hash):
-            return await self._check(store_hash)
+        self._stores.get_store(store_hash)
+        return await self._locked(store_hash, self._check)
 
-    async def unregister_store(self, store_hash: str) -> SyncOutcome:
-        """Delete every hook of Storehook's destination on the store."""
-        async with self._lock(store_hash):
+    async def unregister_store(
+        self, store_hash: str, *, lock_held: bool = False
+    ) -> SyncOutcome:
+        """Delete every hook of Storehook's on the store, whatever its destination.
+
+        lock_held: the caller already holds store_lock(store_hash) (removing
+        the store does, for the whole removal).
+        """
+        if lock_held:
+            return await self._unregister(store_hash)
+        async with self.store_lock(store_hash):
             return await self._unregister(store_hash)
 
     async def sync_all(self) -> list[SyncOutcome]:
-        """Sync every store that is not uninstalled, one after the other."""
-        return [await self.sync_store(h) for h in self._active_hashes()]
+        """Sync every store that is not uninstalled, one after the other.
+
+        One store's failure, even an unexpected one, is its own outcome; the
+        other stores are synced all the same.
+        """
+        return await self._each(self._sync)
 
     async def check_all(self) -> list[SyncOutcome]:
-        """Check every store that is not uninstalled."""
-        return [await self.check_store(h) for h in self._active_hashes()]
+        """Check every store that is not uninstalled, each on its own."""
+        return await self._each(self._check)
 
     async def run_periodically(self, interval_s: float = 300.0) -> None:
         """Check every store now and then every interval_s, until cancelled."""
         while True:
-            try:
-                await self.check_all()
-            except errors.BigCommerceError as exc:
-                log.warning("Periodic hook check stopped early: %s", exc)
+            await self.check_all()
             await asyncio.sleep(interval_s)
 
     def mark_uninstalled(self, store_hash: str, reason: str = "") -> None:
         """Stop syncing a store whose app was uninstalled."""
         self._stores.mark_uninstalled(store_hash, reason)
 
+    def store_lock(self, store_hash: str) -> asyncio.Lock:
+        """The lock every pass over the store holds (one pass at a time).
+
+        A click during the periodic check must not create the same hook
+        twice, and a removal must not race a sync. Locks belong to one loop.
+        """
+        loop = asyncio.get_running_loop()
+        held = self._locks.get(store_hash)
+        if held is None or held[0] is not loop:
+            held = (loop, asyncio.Lock())
+            self._locks[store_hash] = held
+        return held[1]
+
+    # Running passes
+
+    async def _locked(
+        self, store_hash: str, run: Callable[[StoreRow], Awaitable[SyncOutcome]]
+    ) -> SyncOutcome:
+        async with self.store_lock(store_hash):
+            try:
+                store = self._stores.get_store(store_hash)
+            except errors.StoreNotConnected:
+                log.info("Store %s was removed; nothing to sync", store_hash)
+                return SyncOutcome(store_hash, "removed", message=STORE_REMOVED)
+            return await run(store)
+
+    async def _each(
+        self, run: Callable[[StoreRow], Awaitable[SyncOutcome]]
+    ) -> list[SyncOutcome]:
+        outcomes = []
+        for store_hash in self._active_hashes():
+            try:
+                outcomes.append(await self._locked(store_hash, run))
+            except Exception as exc:
+                outcomes.append(self._crashed(store_hash, exc))
+        return outcomes
+
+    def _crashed(self, store_hash: str, exc: Exception) -> SyncOutcome:
+        log.exception("Syncing the hooks of store %s failed", store_hash)
+        text = exc.summary if isinstance(exc, BigCommerceError) else str(exc)
+        message = f"sync failed: {text or type(exc).__name__}"
+        try:
+            self._save(
+                store_hash,
+                {
+                    "status": "error",
+                    "checked_at": timeutil.now(),
+                    "last_error": message,
+                },
+            )
+        except Exception:
+            log.exception("Recording the failure of store %s failed too", store_hash)
+        return SyncOutcome(store_hash, "error", message=message, errors=(message,))
+
     # The three passes
 
-    async def _sync(self, store_hash: str) -> SyncOutcome:
-        store = self._stores.get_store(store_hash)
+    async def _sync(self, store: StoreRow) -> SyncOutcome:
         if store.uninstalled:
             return _uninstalled_outcome(store)
         destination = self._destination()
         try:
             validate_destination(destination, store.api_url)
+            desired = sorted(self._desired_scopes())
         except ValueError as exc:
-            log.warning("Not syncing store %s: %s", store_hash, exc)
-            return SyncOutcome(
-                store_hash,
-                store.status,
-                store.topics,
-                str(exc),
-                (str(exc),),
-                refused=True,
-            )
+            return self._refuse(store, str(exc))
+        except ActionsFolderUnavailable as exc:
+            return self._refuse(store, f"{exc}; {HOOKS_LEFT}")
 
-        desired = sorted(self._desired_scopes())
         try:
-            client = await self._stores.client_for(store_hash)
-            secret = await self._stores.webhook_secret(store_hash)
-            state = _Pass(await _own_hooks(client, destination))
+            client = await self._stores.client_for(store.store_hash)
+            state = PassState(await hook_api.own_hooks(client, destination))
+            # Read after the hooks: the freshest secret is the one written.
+            secret = await self._stores.webhook_secret(store.store_hash)
         except errors.BigCommerceError as exc:
-            return self._record_failure(store, exc, desired)
+            return self._record_failure(store, exc)
 
-        rotating = bool(self._rotation_pending(store_hash))
+        rotating = bool(_digests(store.store_hash)[1])
         await self._apply(client, state, desired, destination, secret, rotating)
-        outcome = self._record(store, desired, state, check=False)
         if rotating and not state.errors and state.fatal is None:
-            await self._stores.finish_rotation(store_hash)
-        return outcome
+            await self._finish_rotation(client, state, store.store_hash, destination)
+        return self._record(store, desired, destination, state, check=False)
 
-    async def _check(self, store_hash: str) -> SyncOutcome:
-        store = self._stores.get_store(store_hash)
+    async def _check(self, store: StoreRow) -> SyncOutcome:
         if store.uninstalled:
             return _uninstalled_outcome(store)
         destination = self._destination()
-        desired = sorted(self._desired_scopes())
         try:
-            client = await self._stores.client_for(store_hash)
-            state = _Pass(await _own_hooks(client, destination))
+            desired = sorted(self._desired_scopes())
+        except ActionsFolderUnavailable as exc:
+            return self._refuse(store, f"{exc}; {HOOKS_LEFT}")
+        try:
+            client = await self._stores.client_for(store.store_hash)
+            state = PassState(await hook_api.own_hooks(client, destination))
         except errors.BigCommerceError as exc:
-            return self._record_failure(store, exc, desired)
+            return self._record_failure(store, exc)
 
-        admin, warning = await _admin_report(client, destination)
+        admin, warning = await hook_api.admin_report(client, destination)
         if warning:
             state.first_problem = warning
-        return self._record(store, desired, state, check=True, admin=admin)
+        return self._record(store, desired, destination, state, check=True, admin=admin)
 
     async def _unregister(self, store_hash: str) -> SyncOutcome:
         store = self._stores.get_store(store_hash)
         destination = self._destination()
         try:
             client = await self._stores.client_for(store_hash)
-            state = _Pass(await _own_hooks(client, destination))
+            state = PassState(await hook_api.own_hooks(client, destination))
         except errors.BigCommerceError as exc:
-            return self._record_failure(store, exc, [])
+            return self._record_failure(store, exc)
         for hook in list(state.hooks):
-            if not await self._run_step(
-                client, state, _Step("delete", hook["scope"], hook["id"]), "", ""
-            ):
+            step = Step("delete", str(hook.get("scope")), hook.get("id"))
+            if not await self._run_step(client, state, step, destination, ""):
                 break
-        return self._record(store, [], state, check=False)
+        return self._record(store, [], destination, state, check=False)
 
     # Applying the plan
 
     async def _apply(
         self,
         client: BigCommerceClient,
-        state: _Pass,
+        state: PassState,
         desired: Sequence[str],
         destination: str,
         secret: str,
@@ -257,7 +301,7 @@ class WebhookSync:
         # neither loop nor be resent blindly.
         tried: set[tuple[str, str, Any]] = set()
         while True:
-            plan = _plan(state.hooks, desired, secret, rotating)
+            plan = hook_plan.plan(state.hooks, desired, destination, secret, rotating)
             steps = [step for step in plan if step.key not in tried]
             if not steps:
                 return
@@ -268,14 +312,15 @@ class WebhookSync:
     async def _run_step(
         self,
         client: BigCommerceClient,
-        state: _Pass,
-        step: _Step,
+        state: PassState,
+        step: Step,
         destination: str,
         secret: str,
     ) -> bool:
         """Do one step; False when the pass must stop."""
+        refused: errors.BigCommerceError | None = None
         try:
-            await _do_step(client, state, step, destination, secret)
+            await hook_api.do_step(client, state, step, destination, secret)
             return True
         except errors.NotFound:
             # Deleting or updating a hook someone else already removed.
@@ -294,16 +339,51 @@ class WebhookSync:
                 exc,
             )
         except errors.BigCommerceError as exc:
-            state.fail(step.scope, exc)
+            # Maybe another sync (the console and `storehook hooks sync` at
+            # once) did it first ("already exists"): decide on a fresh read.
+            refused = exc
             log.warning("%s %s refused: %s", step.kind, step.scope, exc)
-            return True
 
         try:
-            state.hooks = await _own_hooks(client, destination)
+            state.hooks = await hook_api.own_hooks(client, destination)
         except errors.BigCommerceError as exc:
+            if refused is not None:
+                state.fail(step.scope, refused)
             state.fatal = exc
             return False
+        if refused is not None:
+            if hook_plan.goal_met(step, state.hooks, destination, secret):
+                log.info("%s %s: already done on BigCommerce", step.kind, step.scope)
+            else:
+                state.fail(step.scope, refused)
         return True
+
+    async def _finish_rotation(
+        self,
+        client: BigCommerceClient,
+        state: PassState,
+        store_hash: str,
+        destination: str,
+    ) -> None:
+        """Retire the previous secret if every hook carries the current one now."""
+        try:
+            current = await self._stores.webhook_secret(store_hash)
+            state.hooks = await hook_api.own_hooks(client, destination)
+        except errors.BigCommerceError as exc:
+            log.warning("Store %s: rotation not confirmed: %s", store_hash, exc)
+            return
+        unconfirmed = [
+            h for h in state.hooks if not hook_api.carries(h, current, state.sent)
+        ]
+        if unconfirmed:
+            log.info(
+                "Store %s: %d hook(s) do not carry the current secret yet; the "
+                "previous one stays accepted",
+                store_hash,
+                len(unconfirmed),
+            )
+            return
+        await self._stores.finish_rotation(store_hash, webhook_secret.digest(current))
 
     # Recording
 
@@ -311,22 +391,26 @@ class WebhookSync:
         self,
         store: StoreRow,
         desired: Sequence[str],
-        state: _Pass,
+        destination: str,
+        state: PassState,
         *,
         check: bool,
         admin: dict[str, Any] | None = None,
     ) -> SyncOutcome:
         self._rejections.pop(store.store_hash, None)
-        topics = _topics(desired, state.hooks)
-        status = _status(topics, state)
-        message = _message(topics, state)
+        digests = _digests(store.store_hash)
+        topics = hook_plan.topics(desired, state.hooks, destination, digests)
+        status = hook_plan.status(topics, state.fatal, bool(state.errors))
+        if state.first_problem and status == "registered":
+            status = "partial"
+        message = hook_plan.message(topics, state.first_problem)
         if check and not message and status != "registered":
             # A read-only check keeps the reason the last sync gave.
             message = store.last_error
         fields: dict[str, Any] = {
             "status": status,
             "topics": json.dumps([dataclasses.asdict(t) for t in topics]),
-            "hooks_snapshot": json.dumps([_public(h) for h in state.hooks]),
+            "hooks_snapshot": json.dumps([hook_plan.public(h) for h in state.hooks]),
             "checked_at": timeutil.now(),
             "last_error": message,
         }
@@ -345,8 +429,21 @@ class WebhookSync:
             tuple(state.deleted),
         )
 
+    def _refuse(self, store: StoreRow, message: str) -> SyncOutcome:
+        # Nothing was sent; the row says why, its topics stay as last seen.
+        log.warning("Not syncing store %s: %s", store.store_hash, message)
+        self._save(store.store_hash, {"last_error": message})
+        return SyncOutcome(
+            store.store_hash,
+            store.status,
+            store.topics,
+            message,
+            (message,),
+            refused=True,
+        )
+
     def _record_failure(
-        self, store: StoreRow, exc: errors.BigCommerceError, desired: Sequence[str]
+        self, store: StoreRow, exc: errors.BigCommerceError
     ) -> SyncOutcome:
         log.warning("Store %s: hooks could not be read: %s", store.store_hash, exc)
         message = exc.summary
@@ -379,153 +476,17 @@ class WebhookSync:
             Store.update(**fields).where(Store.store_hash == store_hash).execute()
         self._stores.publish_changed(store_hash)
 
-    # Small helpers
-
-    def _lock(self, store_hash: str) -> asyncio.Lock:
-        # One pass per store at a time: a click during the periodic check
-        # must not create the same hook twice. Locks belong to one loop.
-        loop = asyncio.get_running_loop()
-        held = self._locks.get(store_hash)
-        if held is None or held[0] is not loop:
-            held = (loop, asyncio.Lock())
-            self._locks[store_hash] = held
-        return held[1]
-
     def _active_hashes(self) -> list[str]:
         query = Store.select(Store.store_hash).where(Store.uninstalled_at.is_null())
         return [store.store_hash for store in query.order_by(Store.store_hash)]
 
-    def _rotation_pending(self, store_hash: str) -> str:
-        store = Store.get_or_none(Store.store_hash == store_hash)
-        return str(store.previous_secret_digest) if store is not None else ""
 
-
-async def _own_hooks(
-    client: BigCommerceClient, destination: str
-) -> list[dict[str, Any]]:
-    hooks = [hook async for hook in client.iterate_v3("/hooks")]
-    return [
-        h for h in hooks if isinstance(h, dict) and h.get("destination") == destination
-    ]
-
-
-async def _do_step(
-    client: BigCommerceClient,
-    state: _Pass,
-    step: _Step,
-    destination: str,
-    secret: str,
-) -> None:
-    if step.kind == "create":
-        body = {
-            "scope": step.scope,
-            "destination": destination,
-            "is_active": True,
-            "headers": {SECRET_HEADER: secret},
-        }
-        answer = await client.v3.post("/hooks", body=body)
-        hook = (answer or {}).get("data") or {**body, "id": None}
-        state.hooks.append(hook)
-        state.created.append(step.scope)
-    elif step.kind in ("activate", "reheader"):
-        body = {"is_active": True, "headers": {SECRET_HEADER: secret}}
-        answer = await client.v3.put(
-            "/hooks/{webhook_id}", path={"webhook_id": step.hook_id}, body=body
-        )
-        updated = (answer or {}).get("data") or {}
-        for hook in state.hooks:
-            if hook.get("id") == step.hook_id:
-                hook.update(updated or {"is_active": True})
-        if step.kind == "activate":
-            state.reactivated.append(step.scope)
-    else:
-        await client.v3.delete("/hooks/{webhook_id}", path={"webhook_id": step.hook_id})
-        state.hooks = [h for h in state.hooks if h.get("id") != step.hook_id]
-        state.deleted.append(step.scope)
-
-
-def _plan(
-    hooks: Sequence[dict[str, Any]], desired: Sequence[str], secret: str, rotating: bool
-) -> list[_Step]:
-    steps: list[_Step] = []
-    for scope in desired:
-        mine = [h for h in hooks if h.get("scope") == scope]
-        if not mine:
-            steps.append(_Step("create", scope))
-            continue
-        # Keep one hook per scope, an active one if any; extra copies
-        # (left by some earlier tool's retries) would deliver twice.
-        keep = next((h for h in mine if h.get("is_active")), mine[0])
-        steps.extend(_Step("delete", scope, h.get("id")) for h in mine if h is not keep)
-        if not keep.get("is_active"):
-            steps.append(_Step("activate", scope, keep.get("id")))
-        elif rotating or _header_differs(keep, secret):
-            steps.append(_Step("reheader", scope, keep.get("id")))
-    wanted = set(desired)
-    steps.extend(
-        _Step("delete", str(h.get("scope")), h.get("id"))
-        for h in hooks
-        if h.get("scope") not in wanted
-    )
-    return steps
-
-
-def _header_differs(hook: dict[str, Any], secret: str) -> bool:
-    headers = hook.get("headers")
-    if not isinstance(headers, dict):
-        # BigCommerce did not show the headers; nothing to compare.
-        return False
-    values = {str(k).lower(): v for k, v in headers.items()}
-    return values.get(SECRET_HEADER.lower()) != secret
-
-
-def _topics(
-    desired: Sequence[str], hooks: Iterable[dict[str, Any]]
-) -> tuple[TopicState, ...]:
-    by_scope: dict[str, list[dict[str, Any]]] = {}
-    for hook in hooks:
-        by_scope.setdefault(str(hook.get("scope")), []).append(hook)
-    topics = []
-    for scope in desired:
-        mine = by_scope.get(scope, [])
-        if any(h.get("is_active") for h in mine):
-            topics.append(TopicState(scope, "active"))
-        elif mine:
-            topics.append(TopicState(scope, "inactive"))
-        else:
-            topics.append(TopicState(scope, "missing"))
-    wanted = set(desired)
-    topics.extend(TopicState(s, "unused") for s in sorted(by_scope) if s not in wanted)
-    return tuple(topics)
-
-
-def _status(topics: Sequence[TopicState], state: _Pass) -> str:
-    states = {topic.state for topic in topics}
-    if isinstance(state.fatal, errors.CredentialsProblem):
-        return "error"
-    if "missing" in states:
-        return "partial"
-    if "inactive" in states:
-        return "inactive"
-    if "unused" in states or state.errors or state.first_problem:
-        return "partial"
-    return "registered"
-
-
-def _message(topics: Sequence[TopicState], state: _Pass) -> str:
-    if not state.first_problem:
-        return ""
-    wanted = [t for t in topics if t.state != "unused"]
-    missing = [t for t in wanted if t.state == "missing"]
-    if not missing:
-        return state.first_problem
-    active = sum(1 for t in wanted if t.state == "active")
-    return f"{state.first_problem}, {active}/{len(wanted)} registered"
-
-
-def _public(hook: dict[str, Any]) -> dict[str, Any]:
-    # The headers carry the webhook secret: they never reach the database.
-    return {k: v for k, v in hook.items() if k != "headers"}
+def _digests(store_hash: str) -> tuple[str, str]:
+    """The store's (current, previous) secret digests, fresh from the database."""
+    store = Store.get_or_none(Store.store_hash == store_hash)
+    if store is None:
+        return "", ""
+    return str(store.secret_digest), str(store.previous_secret_digest)
 
 
 def _uninstalled_outcome(store: StoreRow) -> SyncOutcome:
@@ -533,35 +494,3 @@ def _uninstalled_outcome(store: StoreRow) -> SyncOutcome:
     return SyncOutcome(
         store.store_hash, "uninstalled", store.topics, message, (message,)
     )
-
-
-async def _admin_report(
-    client: BigCommerceClient, destination: str
-) -> tuple[dict[str, Any], str]:
-    """What /hooks/admin says, and a loud warning when our domain is blocked."""
-    try:
-        answer = await client.v3.get("/hooks/admin")
-    except errors.BigCommerceError as exc:
-        log.info("Store %s: /hooks/admin unavailable: %s", client.store_hash, exc)
-        return {"error": exc.summary}, ""
-    data = (answer or {}).get("data") or {}
-    blocked = [b for b in data.get("blocked_domains") or [] if isinstance(b, dict)]
-    deactivated = [
-        _public(h)
-        for h in data.get("hooks_list") or []
-        if isinstance(h, dict)
-        and h.get("destination") == destination
-        and (h.get("status") == "deactivated" or h.get("is_active") is False)
-    ]
-    report = {"blocked_domains": blocked, "deactivated_hooks": deactivated}
-    ours = urllib.parse.urlsplit(destination).hostname or destination
-    for entry in blocked:
-        domain = str(entry.get("destination", ""))
-        if ours and ours in domain:
-            warning = (
-                f"BigCommerce is blocking {domain} for {entry.get('time_left', '?')} s "
-                "after failed deliveries"
-            )
-            log.warning("Store %s: %s", client.store_hash, warning)
-            return report, warning
-    return report, ""

@@ -8,7 +8,6 @@ them, and never logged.
 """
 
 import logging
-import urllib.parse
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -27,7 +26,12 @@ from qasync import asyncSlot
 
 from app.bigcommerce.client import DEFAULT_API_URL
 from app.bigcommerce.errors import BigCommerceError
-from app.stores.service import StoreRow, StoreService, normalize_store_hash
+from app.stores.service import (
+    StoreRow,
+    StoreService,
+    normalize_api_url,
+    normalize_store_hash,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +51,11 @@ def hash_problem(text: str) -> str:
 
 def api_url_problem(text: str) -> str:
     """Why text is not a usable API base URL ("" when it is)."""
-    parts = urllib.parse.urlsplit(text.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Enter an http:// or https:// URL, e.g. " + DEFAULT_API_URL
+    try:
+        normalize_api_url(text)
+    except ValueError as error:
+        text = str(error)
+        return text[:1].upper() + text[1:] + "."
     return ""
 
 
@@ -208,26 +214,39 @@ class AddStoreDialog(QDialog):
 
     @asyncSlot()  # type: ignore[untyped-decorator]
     async def _connect_store(self) -> None:
-        store_hash = normalize_store_hash(self.hash_edit.text())
-        log.info("Connecting store %s", store_hash)
+        # Whatever happens, the dialog leaves its busy state: a surprise
+        # exception must not leave it locked with Cancel disabled.
+        row: StoreRow | None = None
+        store_hash = self.hash_edit.text().strip()
         try:
-            row: StoreRow = await self._stores.add_store(
+            store_hash = normalize_store_hash(store_hash)
+            log.info("Connecting store %s", store_hash)
+            row = await self._stores.add_store(
                 store_hash,
                 self.token_edit.text(),
-                api_url=self.api_url_edit.text().strip(),
+                api_url=normalize_api_url(self.api_url_edit.text()),
                 client_id=self.client_id_edit.text().strip(),
                 client_secret=self.client_secret_edit.text(),
             )
         except (BigCommerceError, ValueError) as error:
             # ERROR: the user is told, right here in the dialog.
             log.error("Could not connect store %s: %s", store_hash, error_text(error))
-            self.service_error.setText(error_text(error))
-            self.service_error.show()
+            self._show_service_error(error_text(error))
+        except Exception as error:
+            log.exception("Connecting store %s failed unexpectedly", store_hash)
+            self._show_service_error(
+                f"Could not connect the store ({type(error).__name__}): "
+                f"{error_text(error)}"
+            )
+        finally:
             self._set_busy(False)
-            return
-        self._set_busy(False)
-        self.store_added.emit(row)
-        self.accept()
+        if row is not None:
+            self.store_added.emit(row)
+            self.accept()
+
+    def _show_service_error(self, text: str) -> None:
+        self.service_error.setText(text)
+        self.service_error.show()
 
     def reject(self) -> None:
         """Close, unless a connection attempt is still running (Esc included)."""

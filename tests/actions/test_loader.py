@@ -2,15 +2,31 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Discovering action files, their options and errors, and reloading them."""
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from app import timeutil
 from app.actions.loader import ActionRegistry
+from app.actions.model import ActionsFolderUnavailable
+from app.actions.runtime import ActionRuntime
+from app.db.models import Attempt, JobState
 from app.events import ACTIONS_CHANGED, Event, EventHub
+from app.queue.ingest import ingest_delivery
+from app.queue.loopguard import LoopGuard
+from app.queue.worker import WorkerPool
 from tests.helpers.wait import wait_until
-from tests.queue.support import write_action
+from tests.queue.support import (
+    FAST_POLICY,
+    STORE,
+    FakeProvider,
+    job,
+    wait_state,
+    write_action,
+)
 
 
 def _action(scope: str, body: str = "def run():\n    pass\n", extra: str = "") -> str:
@@ -154,3 +170,130 @@ def test_bad_options_are_explained(tmp_path: Path, options: str, message: str) -
 
 def test_missing_folder_has_no_actions(tmp_path: Path) -> None:
     assert ActionRegistry(tmp_path / "nowhere").actions() == []
+
+
+def test_broken_edit_keeps_the_last_good_triggers_until_fixed(tmp_path: Path) -> None:
+    write_action(tmp_path, "orders", _action("store/order/created"))
+    write_action(tmp_path, "never", "def run(:\n")
+    registry = ActionRegistry(tmp_path)
+
+    # An editor saves half a file: the hooks and deliveries must not go.
+    write_action(tmp_path, "orders", _action("store/order/updated", "def run(:\n"))
+    assert registry.refresh() is True
+    info = registry.info("orders")
+    assert info is not None and info.stale
+    assert info.error is not None and "SyntaxError" in info.error
+    assert info.triggers == ("store/order/created",)
+    assert registry.desired_scopes() == {"store/order/created"}
+    assert registry.actions_for("store/order/created") == [info]
+    # Its jobs fail with the load error until the file is fixed.
+    assert registry.get("orders") is None
+
+    # A second bad save still remembers the last version that loaded.
+    write_action(tmp_path, "orders", "raise RuntimeError('still editing')\n")
+    registry.refresh()
+    info = registry.info("orders")
+    assert info is not None and info.stale and "still editing" in str(info.error)
+    assert info.triggers == ("store/order/created",)
+
+    # A file that never loaded has no triggers.
+    never = registry.info("never")
+    assert never is not None and never.triggers == () and not never.stale
+    assert registry.actions_for("store/order/updated") == []
+
+    write_action(tmp_path, "orders", _action("store/order/updated"))
+    registry.refresh()
+    info = registry.info("orders")
+    assert info is not None and not info.stale and info.error is None
+    assert registry.desired_scopes() == {"store/order/updated"}
+    assert registry.get("orders") is not None
+
+
+def test_stale_action_queues_deliveries_and_runs_them_once_fixed(
+    tmp_path: Path, database: Any
+) -> None:
+    actions_dir = tmp_path / "actions"
+    marker = tmp_path / "ran.txt"
+    body = (
+        "import pathlib\n"
+        f"def run(params):\n    pathlib.Path({str(marker)!r}).write_text('ran')\n"
+    )
+    write_action(actions_dir, "orders", _action("store/order/created", body))
+    registry = ActionRegistry(actions_dir)
+    write_action(actions_dir, "orders", _action("store/order/created", "def run(:\n"))
+    registry.refresh()
+
+    envelope = {
+        "scope": "store/order/created",
+        "store_id": "1009876",
+        "data": {"type": "order", "id": 5},
+        "hash": "stale-action-delivery",
+        "created_at": 1717243260,
+        "producer": f"stores/{STORE}",
+    }
+    result = ingest_delivery(
+        database,
+        store_hash=STORE,
+        envelope=envelope,
+        body_text=json.dumps(envelope),
+        actions=registry.actions_for("store/order/created"),
+        loop_guard=LoopGuard(10, 300.0),
+        received_at=timeutil.now(),
+    )
+    (job_id,) = result.job_ids
+
+    runtime = ActionRuntime(database, FakeProvider(), registry=registry)
+    pool = WorkerPool(
+        database, registry, runtime, poll_interval_s=0.05, policy=FAST_POLICY
+    )
+    pool.start()
+    try:
+        wait_until(lambda: _ended_attempts(job_id) >= 1)
+        first = Attempt.get((Attempt.job == job_id) & (Attempt.number == 1))
+        assert first.error_type == "ActionLoadError"
+        assert "SyntaxError" in first.error_message
+        assert job(job_id).state in (JobState.RETRYING, JobState.RUNNING)
+
+        write_action(actions_dir, "orders", _action("store/order/created", body))
+        registry.refresh()
+        wait_state(job_id, JobState.SUCCEEDED)
+    finally:
+        pool.stop(timeout_s=10)
+    assert marker.read_text() == "ran"
+
+
+def _ended_attempts(job_id: int) -> int:
+    ended = Attempt.select().where(
+        (Attempt.job == job_id) & Attempt.ended_at.is_null(False)
+    )
+    return int(ended.count())
+
+
+def test_missing_actions_folder_is_reported_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    missing = ActionRegistry(tmp_path / "acitons")
+    assert missing.folder_error == f"actions folder {tmp_path / 'acitons'} not found"
+    with pytest.raises(ActionsFolderUnavailable, match="not found"):
+        missing.desired_scopes()
+
+    folder = tmp_path / "actions"
+    write_action(folder, "orders", _action("store/order/created"))
+    registry = ActionRegistry(folder)
+    assert registry.folder_error == ""
+    # The folder vanishes (unmounted, renamed): actions stay, sync must wait.
+    folder.rename(tmp_path / "away")
+    assert registry.refresh() is True
+    assert "not found" in registry.folder_error
+    assert [a.name for a in registry.actions_for("store/order/created")] == ["orders"]
+    with pytest.raises(ActionsFolderUnavailable):
+        registry.desired_scopes()
+
+    (tmp_path / "away").rename(folder)
+    assert registry.refresh() is True
+    assert registry.folder_error == ""
+    assert registry.desired_scopes() == {"store/order/created"}
+
+    (tmp_path / "a-file").write_text("")
+    not_a_folder = ActionRegistry(tmp_path / "a-file")
+    assert "is not a folder" in not_a_folder.folder_error

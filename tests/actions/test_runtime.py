@@ -1,6 +1,6 @@
 # SPDX-FileCopyrightText: 2026 Storehook developers
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What run() receives: params by name, logger, api, connections."""
+"""What run() receives (params by name, logger, api, connections), and how it runs."""
 
 import json
 import logging
@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from app.actions.runtime import MAX_APP_LOG_LINES, MAX_LOG_LINES
 from app.db.models import Job, JobState
 from app.queue import jobs
 from tests.helpers.wait import wait_until
+from tests.queue.gates import closed_gate
 from tests.queue.support import (
     STORE,
     FakeProvider,
@@ -173,3 +175,123 @@ async def run(api, params):
         wait_state(job_id, JobState.SUCCEEDED)
 
     assert json.loads(out.read_text()) == [True, False]
+
+
+DECORATED = """
+import functools
+
+def traced(function):
+    @functools.wraps(function)
+    def wrapper(**kwargs):
+        return function(**kwargs)
+    return wrapper
+
+@traced
+async def run(params, api, connections):
+    client = connections.bigcommerce.current
+    answer = await client.v3.get("/catalog/products/{product_id}")
+    queued = await api.enqueue("follow_up", {"product": params["id"]})
+    with open(OUT, "w") as f:
+        json.dump({"store": answer["store"], "queued": queued}, f)
+"""
+
+RETURNS_A_COROUTINE = """
+async def _work(params):
+    with open(OUT, "w") as f:
+        json.dump({"store": params["storeHash"], "queued": None}, f)
+
+def run(params):
+    return _work(params)
+"""
+
+
+@pytest.mark.parametrize("source", [DECORATED, RETURNS_A_COROUTINE])
+def test_a_coroutine_returned_by_run_is_awaited(
+    database: Any, tmp_path: Path, source: str
+) -> None:
+    actions, out = tmp_path / "actions", tmp_path / "out.json"
+    write_action(actions, "wrapped", OPTIONS + _dump(out) + source)
+    write_action(actions, "follow_up", "options = {}\ndef run():\n    pass\n")
+    job_id = add_job("wrapped")
+
+    with running_pool(database, actions):
+        wait_state(job_id, JobState.SUCCEEDED)
+
+    # It ran (a coroutine never awaited would have left no file), with the
+    # async flavour of api and connections when it wraps an async def.
+    seen = json.loads(out.read_text())
+    assert seen["store"] == STORE
+    if seen["queued"] is not None:
+        wait_state(seen["queued"], JobState.SUCCEEDED)
+
+
+def test_one_client_per_store_across_jobs_and_threads(
+    database: Any, tmp_path: Path
+) -> None:
+    actions, out = tmp_path / "actions", tmp_path / "out.jsonl"
+    write_action(
+        actions,
+        "uses_client",
+        OPTIONS
+        + _dump(out)
+        + """
+import threading
+from tests.queue.gates import gate
+
+async def run(params, connections):
+    client = connections.bigcommerce.current
+    await client.v2.get("/store")
+    other = await connections.bigcommerce.for_store_hash("other")
+    with open(OUT, "a") as f:
+        f.write(json.dumps([id(client), id(other), threading.get_ident()]) + "\\n")
+    # Holding every attempt until all have started puts each on a thread
+    # of its own.
+    gate("clients").wait(10)
+""",
+    )
+    provider = FakeProvider()
+    ids = [add_job("uses_client", data={"type": "product", "id": n}) for n in range(3)]
+
+    with (
+        closed_gate("clients") as gate,
+        running_pool(database, actions, provider=provider, concurrency=3),
+    ):
+        wait_until(lambda: out.exists() and len(out.read_text().splitlines()) == 3)
+        gate.set()
+        for job_id in ids:
+            wait_state(job_id, JobState.SUCCEEDED)
+
+    seen = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len({thread for _, _, thread in seen}) == 3
+    assert len({(current, other) for current, other, _ in seen}) == 1
+    assert sorted(c.store_hash for c in provider.opened) == ["other", STORE]
+    assert provider.opened[0].calls == [(STORE, "GET", "/store")] * 3
+
+
+def test_a_chatty_action_is_capped_in_the_app_log_and_in_its_job(
+    database: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    actions = tmp_path / "actions"
+    write_action(
+        actions,
+        "chatty",
+        OPTIONS
+        + "def run(logger):\n"
+        + "    for n in range(1500):\n"
+        + "        logger.info('line %d %s', n, 'x' * 2000)\n",
+    )
+    job_id = add_job("chatty")
+
+    with caplog.at_level(logging.INFO, logger="storehook.action.chatty"):
+        with running_pool(database, actions):
+            wait_state(job_id, JobState.SUCCEEDED)
+
+    app_log = [r.getMessage() for r in caplog.records if r.name.endswith("chatty")]
+    assert len(app_log) == MAX_APP_LOG_LINES + 1
+    assert app_log[0].startswith("line 0 ") and app_log[199].startswith("line 199 ")
+    assert app_log[-1].startswith(
+        "(1300 more lines of this attempt are not in the application log"
+    )
+    kept = jobs.show_job(database, job_id)["attempt_log"][0]["log"]
+    assert len(kept) == MAX_LOG_LINES + 1
+    assert kept[-1] == "(500 more lines were not kept)"

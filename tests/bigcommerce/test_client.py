@@ -418,3 +418,91 @@ def test_default_timeout_is_above_httpx_default() -> None:
 
 def test_httpx_logger_is_quiet() -> None:
     assert logging.getLogger("httpx").level == logging.WARNING
+
+
+@pytest.mark.parametrize(
+    ("reset", "expected"),
+    [
+        ("inf", 1.0),
+        ("-inf", 1.0),
+        ("nan", 1.0),
+        ("1e12", 1.0),
+        ("-5", 1.0),
+        ("0", 1.0),
+        ("soon", 1.0),
+        ("", 1.0),
+        ("90000", 60.0),
+        ("2500", 2.5),
+    ],
+)
+def test_429_odd_reset_header_waits_a_sane_capped_time(
+    mock_api: MockApi, reset: str, expected: float
+) -> None:
+    mock_api.script(
+        "GET", "/v3/hooks", Reply(429, headers={"X-Rate-Limit-Time-Reset-Ms": reset})
+    )
+    sleep = RecordingSleep()
+
+    async def scenario() -> None:
+        client = make_client(mock_api, sleep=sleep)
+        try:
+            await client.v3.get("/hooks")
+        finally:
+            await client.aclose()
+
+    run(scenario())
+    assert sleep.waits == [expected]
+
+
+def test_429_waits_of_one_request_are_bounded_in_total(mock_api: MockApi) -> None:
+    mock_api.always(
+        "GET", "/v3/hooks", Reply(429, headers={"X-Rate-Limit-Time-Reset-Ms": "50000"})
+    )
+    sleep = RecordingSleep()
+
+    async def scenario() -> None:
+        client = make_client(mock_api, sleep=sleep, max_rate_limit_waits=10)
+        try:
+            await client.v3.get("/hooks")
+        finally:
+            await client.aclose()
+
+    with pytest.raises(errors.RateLimited):
+        run(scenario())
+    # 50 + 50 s fit in the 120 s budget; a third wait would not.
+    assert sleep.waits == [50.0, 50.0]
+
+
+def test_spent_quota_with_an_absurd_reset_waits_the_default(mock_api: MockApi) -> None:
+    spent = {"X-Rate-Limit-Requests-Left": "0", "X-Rate-Limit-Time-Reset-Ms": "inf"}
+    mock_api.script("GET", "/v3/hooks", Reply(apply=True, headers=spent))
+    sleep = RecordingSleep()
+
+    async def scenario() -> None:
+        client = make_client(mock_api, sleep=sleep)
+        try:
+            await client.v3.get("/hooks")
+            await client.v3.get("/hooks")
+        finally:
+            await client.aclose()
+
+    run(scenario())
+    assert len(sleep.waits) == 1 and 0 < sleep.waits[0] <= 1.0
+
+
+@pytest.mark.parametrize(
+    "api_url",
+    ["https://api.bigcommerce.com:abc", "http://[::1", "http://127.0.0.1:99999"],
+)
+def test_unusable_api_url_is_a_bigcommerce_error(api_url: str) -> None:
+    async def scenario() -> None:
+        client = BigCommerceClient("abc123", TOKEN, api_url=api_url)
+        try:
+            await client.v2.get("/store")
+        finally:
+            await client.aclose()
+
+    with pytest.raises(errors.BigCommerceError) as caught:
+        run(scenario())
+    assert "cannot be used" in str(caught.value)
+    assert TOKEN not in str(caught.value)

@@ -2,23 +2,31 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Runs the real storehook command in subprocesses against an in-process sandbox."""
 
+import datetime
 import json
 import os
 import socket
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import httpx
-import keyring
+from keyring.backends import SecretService
 
 from app.config import RECEIVER_PATH
 from app.sandbox import Sandbox
 from tests.helpers.wait import wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def is_iso_utc(text: str) -> bool:
+    """True for an ISO 8601 time in UTC, as every --json output gives times."""
+    parsed = datetime.datetime.fromisoformat(text)
+    return parsed.utcoffset() == datetime.timedelta(0)
 
 
 def free_port() -> int:
@@ -31,14 +39,14 @@ def free_port() -> int:
 class StorehookHarness:
     """One data folder, one actions folder, a sandbox, and storehook processes."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, sandbox: Sandbox | None = None) -> None:
         self.root = root
         self.data_dir = root / "data"
         self.actions_dir = root / "actions"
         self.actions_dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.receiver_url = f"http://127.0.0.1:{self.port}{RECEIVER_PATH}"
-        self.sandbox = Sandbox()
+        self.sandbox = sandbox or Sandbox()
         self._processes: list[tuple[subprocess.Popen[str], Path]] = []
         self.env = self._environment()
 
@@ -78,24 +86,44 @@ class StorehookHarness:
                 process.wait(timeout=10)
         self.sandbox.stop()
 
-    def run(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    def environment(self, overrides: Mapping[str, str | None] | None) -> dict[str, str]:
+        """The harness's environment with overrides (None removes a variable)."""
+        env = dict(self.env)
+        for name, value in (overrides or {}).items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
+        return env
+
+    def run(
+        self,
+        *args: str,
+        stdin: str = "",
+        env: Mapping[str, str | None] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         """Run one storehook command to completion."""
         return subprocess.run(
             [self.executable(), *args],
             input=stdin,
             capture_output=True,
             text=True,
-            env=self.env,
+            env=self.environment(env),
             timeout=60,
         )
 
-    def json_command(self, *args: str) -> Any:
-        result = self.run(*args)
+    def json_command(
+        self, *args: str, env: Mapping[str, str | None] | None = None
+    ) -> Any:
+        """Run a --json command; its stdout must be exactly one JSON document."""
+        result = self.run(*args, env=env)
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
 
-    def queue_list(self) -> list[dict[str, Any]]:
-        jobs: list[dict[str, Any]] = self.json_command("queue", "list", "--json")
+    def queue_list(self, limit: int = 50) -> list[dict[str, Any]]:
+        jobs: list[dict[str, Any]] = self.json_command(
+            "queue", "list", "--limit", str(limit), "--json"
+        )
         return jobs
 
     def write_action(self, name: str, source: str) -> Path:
@@ -103,8 +131,8 @@ class StorehookHarness:
         path.write_text(source)
         return path
 
-    def add_sandbox_store(self) -> Any:
-        store = self.sandbox.stores[0]
+    def add_sandbox_store(self, index: int = 0) -> Any:
+        store = self.sandbox.stores[index]
         result = self.run(
             "stores",
             "add",
@@ -116,17 +144,28 @@ class StorehookHarness:
         assert result.returncode == 0, result.stderr
         return store
 
-    def webhook_secret(self, store_hash: str) -> str:
-        user = f"{store_hash}/webhook_secret"
+    def secret(self, store_hash: str, name: str) -> str | None:
+        """A store's secret as the storehook processes' keyring holds it."""
+        user = f"{store_hash}/{name}"
         if os.environ.get("STOREHOOK_TEST_SECRET_SERVICE"):
-            secret = keyring.get_password("storehook", user)
-        else:
-            stored = json.loads((self.root / "keyring.json").read_text())
-            secret = stored.get(f"storehook\0{user}")
-        assert secret
-        return str(secret)
+            # The Secret Service itself: the process's default keyring may be
+            # a chain that includes backends other tests defined.
+            backend = SecretService.Keyring()
+            value: str | None = backend.get_password("storehook", user)
+            return value
+        path = self.root / "keyring.json"
+        stored = json.loads(path.read_text()) if path.exists() else {}
+        secret = stored.get(f"storehook\0{user}")
+        return str(secret) if secret is not None else None
 
-    def start_serve(self, *args: str) -> subprocess.Popen[str]:
+    def webhook_secret(self, store_hash: str) -> str:
+        secret = self.secret(store_hash, "webhook_secret")
+        assert secret
+        return secret
+
+    def start_serve(
+        self, *args: str, env: Mapping[str, str | None] | None = None
+    ) -> subprocess.Popen[str]:
         """Start `storehook serve` and wait until its receiver answers."""
         log_path = self.root / f"serve-{len(self._processes)}.stderr"
         with log_path.open("w") as stderr:
@@ -135,7 +174,7 @@ class StorehookHarness:
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
                 text=True,
-                env=self.env,
+                env=self.environment(env),
             )
         self._processes.append((process, log_path))
         wait_until(
@@ -144,6 +183,12 @@ class StorehookHarness:
             message=f"storehook serve did not start: {self.stderr_of(process)}",
         )
         return process
+
+    def stop_serve(self, process: subprocess.Popen[str]) -> int:
+        """Stop a serve process as an operator would (SIGTERM); its exit status."""
+        if process.poll() is None:
+            process.terminate()
+        return process.wait(timeout=15)
 
     def _answers(self, process: subprocess.Popen[str]) -> bool:
         if process.poll() is not None:

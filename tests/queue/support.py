@@ -156,6 +156,7 @@ def running_pool(
     policy: RetryPolicy = FAST_POLICY,
     concurrency: int = 8,
     events: EventHub | None = None,
+    **pool_options: Any,
 ) -> Iterator[WorkerPool]:
     """A started WorkerPool over the actions in actions_dir, stopped afterwards."""
     registry = ActionRegistry(actions_dir, events)
@@ -170,6 +171,7 @@ def running_pool(
         concurrency=concurrency,
         poll_interval_s=0.05,
         policy=policy,
+        **pool_options,
     )
     pool.start()
     try:

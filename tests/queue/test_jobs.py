@@ -77,9 +77,57 @@ def test_recover_interrupted(database: Any) -> None:
     assert jobs.recover_interrupted(database) == [again, last]
 
     assert (job(again).state, job(again).attempts) == (JobState.QUEUED, 1)
-    assert job(last).state == JobState.FAILED
+    # A crash during the last allowed attempt still runs the job once more.
+    assert (job(last).state, job(last).max_attempts) == (JobState.QUEUED, 2)
+    assert job(last).last_error == f"Interrupted: {jobs.INTERRUPTED_BY_CRASH}"
     attempt = jobs.show_job(database, again)["attempt_log"][0]
     assert attempt["outcome"] == "interrupted" and attempt["ended_at"]
+    assert attempt["error_message"] == jobs.INTERRUPTED_BY_CRASH
+
+
+def _crash(database: Any, job_id: int) -> None:
+    (claimed,) = jobs.claim_due(database, "dead", 1)
+    assert claimed.job_id == job_id
+    assert jobs.recover_interrupted(database) == [job_id]
+
+
+def test_three_crashes_in_a_row_fail_the_job(database: Any) -> None:
+    job_id = add_job("kills_the_process", max_attempts=1)
+    _crash(database, job_id)
+    _crash(database, job_id)
+    assert job(job_id).state == JobState.QUEUED
+
+    _crash(database, job_id)
+
+    row = job(job_id)
+    assert (row.state, row.attempts, row.next_attempt_at) == (JobState.FAILED, 3, None)
+    assert row.last_error == f"Interrupted: {jobs.CRASH_LOOP}"
+    assert "last 3 attempts in a row" in row.last_error
+    assert "queued again" not in row.last_error
+    messages = [
+        a["error_message"] for a in jobs.show_job(database, job_id)["attempt_log"]
+    ]
+    assert messages == [jobs.INTERRUPTED_BY_CRASH] * 2 + [jobs.CRASH_LOOP]
+
+    # Retry now runs it once more; another crash fails it again at once.
+    jobs.retry_now(database, [job_id])
+    _crash(database, job_id)
+    assert job(job_id).state == JobState.FAILED
+
+
+def test_a_finished_attempt_breaks_the_crash_run(database: Any) -> None:
+    job_id = add_job("sometimes_crashes", max_attempts=10)
+    _crash(database, job_id)
+    _crash(database, job_id)
+    (claimed,) = jobs.claim_due(database, "w", 1)
+    jobs.finish_failure(
+        database, job_id, claimed.attempt_id, "ValueError", "bad", "", [], 0.0
+    )
+    _crash(database, job_id)
+    _crash(database, job_id)
+
+    assert job(job_id).state == JobState.QUEUED
+    assert job(job_id).last_error == f"Interrupted: {jobs.INTERRUPTED_BY_CRASH}"
 
 
 def test_retry_now_after_failure_numbers_the_next_attempt(database: Any) -> None:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from app.config import SECRET_HEADER
 from app.events import Event, EventHub
 from app.stores.secrets import SecretStore
 from app.stores.service import StoreService
@@ -50,6 +51,17 @@ class Harness:
         await self.service.add_store(
             self.mock.store_hash, self.mock.token, api_url=FAKE_API_URL
         )
+
+    def secret(self) -> str:
+        """The store's current webhook secret, as the keyring holds it."""
+        value = self.service.secrets.get(self.mock.store_hash, "webhook_secret")
+        assert value
+        return value
+
+    def add_our_hook(self, scope: str, **fields: Any) -> dict[str, Any]:
+        """A hook as an earlier sync left it: our destination and secret header."""
+        fields.setdefault("headers", {SECRET_HEADER: self.secret()})
+        return self.mock.add_hook(scope, **fields)
 
 
 def run(coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:

@@ -188,7 +188,7 @@ def test_list_stores_says_when_a_token_is_missing(
     (row,) = harness.service.list_stores()
     assert (
         row.credentials_error
-        == "credentials unavailable: no access token in the keyring"
+        == "credentials missing from the keyring: add the store again"
     )
 
 

@@ -94,9 +94,9 @@ def test_br03_inactive_hook_is_reactivated_not_duplicated(connected: Harness) ->
     connected.scopes.update(
         {"store/order/created", "store/order/updated", "store/product/updated"}
     )
-    mock.add_hook("store/order/created", id=9101, is_active=False)
-    mock.add_hook("store/order/updated")
-    mock.add_hook("store/product/updated")
+    connected.add_our_hook("store/order/created", id=9101, is_active=False)
+    connected.add_our_hook("store/order/updated")
+    connected.add_our_hook("store/product/updated")
 
     check(connected)
     shown = status_module.status_summary(row(connected))
@@ -121,8 +121,8 @@ def test_br03_put_422_shows_the_api_message_and_stays_inactive(
 ) -> None:
     mock = connected.mock
     connected.scopes.update({"store/order/created", "store/order/updated"})
-    mock.add_hook("store/order/created", id=9101, is_active=False)
-    mock.add_hook("store/order/updated")
+    connected.add_our_hook("store/order/created", id=9101, is_active=False)
+    connected.add_our_hook("store/order/updated")
     message = "update webhook should not be empty"
     mock.script("PUT", "/v3/hooks/{id}", Reply(422, {"status": 422, "title": message}))
 
