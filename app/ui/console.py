@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app import config
 from app.events import EventHub
+from app.ui.collector import GuiThreadCollector
 from app.ui.crash_dialog import CrashDialog, describe
 from app.ui.event_bridge import EventBridge
 from app.ui.main_window import MainWindow
@@ -124,6 +125,7 @@ def run_console(
     # The loop ends when the services have stopped, not when the window hides.
     app.setQuitOnLastWindowClosed(False)
 
+    collector = GuiThreadCollector()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     reporter = CrashReporter()
@@ -141,6 +143,10 @@ def run_console(
             signal.signal(signum, handler)
         sys.excepthook = previous_hook
         asyncio.set_event_loop(None)
+        # The closed loop and the window hold Qt objects in reference
+        # cycles: collect them here, on the GUI thread (see collector.py).
+        del loop
+        collector.stop()
 
 
 async def _run(services: ConsoleServices, add_views: AddViews | None) -> int:

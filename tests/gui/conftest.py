@@ -3,6 +3,7 @@
 """Fixtures for the console's widgets: jobs inserted through the peewee models."""
 
 import asyncio
+import gc
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -133,3 +134,19 @@ def loop(qapp: Any) -> Iterator[qasync.QEventLoop]:
     asyncio.set_event_loop(None)
     asyncio._set_running_loop(None)
     assert not problems
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_on_the_gui_thread() -> Iterator[None]:
+    """Keep Python's collector off other threads while Qt objects are alive.
+
+    The same rule the console follows (app/ui/collector.py): a Qt object in a
+    reference cycle must be destroyed on the GUI thread, never on a receiver
+    or worker thread that happened to trigger a collection.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    yield
+    gc.collect()
+    if was_enabled:
+        gc.enable()
