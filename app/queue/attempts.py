@@ -25,7 +25,6 @@ import itertools
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -135,6 +134,7 @@ class AttemptThread:
         self.retired = False
         self.action = ""
         self.job_id = 0
+        # Set by the pool when it gives up waiting for the attempt.
         self.abandoned_at: float | None = None
         self._thread = threading.Thread(
             target=self._main, name=f"storehook-attempt-{next(_numbers)}", daemon=True
@@ -175,7 +175,6 @@ class AttemptThread:
         CancelledError goes on running until interrupt() or its own end.
         """
         self.retired = True
-        self.abandoned_at = time.monotonic()
         self._inbox.put(None)
         loop = self._loop
         if loop is None:

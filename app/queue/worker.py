@@ -381,12 +381,14 @@ class WorkerPool:
     # --- abandoned attempts ---
 
     def _abandon(self, job: ClaimedJob, thread: AttemptThread, when: str) -> None:
+        thread.abandoned_at = time.monotonic()
         thread.retire()
         alive = self._abandoned.add(job.action, job.job_id, thread)
         log.error(
-            "Action %s, job %d: the attempt was abandoned %s and goes on running "
-            "in thread %s until the action returns; Python cannot stop a thread "
-            "(%d abandoned attempt(s) of %s still running; at %d its jobs wait)",
+            "Action %s, job %d: the attempt was abandoned %s; thread %s runs it on "
+            "until it returns or the AttemptAbandoned raised inside it shortly "
+            "stops it (%d abandoned attempt(s) of %s still running; at %d its "
+            "jobs wait)",
             job.action,
             job.job_id,
             when,
@@ -435,7 +437,7 @@ class WorkerPool:
         blocked = {
             action: (
                 f"not started: {count} abandoned attempts of {action} (past their "
-                "timeout) are still running, and Python cannot stop them; its jobs "
+                "timeout) are still running and could not be stopped; its jobs "
                 "wait until they end or Storehook restarts"
             )
             for action, count in counts.items()

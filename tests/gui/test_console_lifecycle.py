@@ -250,6 +250,16 @@ async def eventually(condition: Any, timeout: float = 10.0) -> Any:
     return result
 
 
+async def eventually_on_screen(condition: Any, timeout: float = 10.0) -> Any:
+    """eventually() for widget reads, which must stay on the GUI thread."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(0.02)
+    return result
+
+
 def job_states() -> list[tuple[str, int]]:
     with database_proxy.connection_context():
         return [(job.state, job.attempts) for job in Job.select()]
@@ -359,9 +369,10 @@ def test_console_shows_the_four_views_and_the_receiver_state(
 
     async def look(application: Application, window: MainWindow) -> None:
         seen["titles"] = window.view_titles()
-        await eventually(lambda: "listening" in window.receiver_state_text())
+        await eventually_on_screen(lambda: "listening" in window.receiver_state_text())
         seen["receiver"] = window.receiver_state_text()
-        seen["counts"] = window.counts_text()
+        # The counts come from a database read off the GUI thread.
+        seen["counts"] = await eventually_on_screen(window.counts_text)
 
     status, _ = run_driven(settings, look)
 
