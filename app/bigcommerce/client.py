@@ -223,7 +223,8 @@ class BigCommerceClient:
     ) -> Any:
         """Send one API call, waiting out 429s and retrying idempotent methods."""
         relative = f"/{version}{expand_path(template, path)}"
-        label = f"{method} /{version}{template}"
+        # The filled-in path: "GET /v2/orders/250", not the template.
+        label = f"{method} {relative}"
         attempts = self._max_retries + 1 if method in IDEMPOTENT_METHODS else 1
         retrying = tenacity.AsyncRetrying(
             stop=tenacity.stop_after_attempt(attempts),
@@ -356,8 +357,10 @@ class BigCommerceClient:
                 f"{label}: BigCommerce did not answer in time ({type(exc).__name__})"
             ) from None
         except httpx.TransportError as exc:
+            host = urllib.parse.urlsplit(self.base_url).netloc
             raise errors.NetworkError(
-                f"{label}: {self._redact(str(exc)) or type(exc).__name__}"
+                f"{label}: cannot reach {host} "
+                f"({self._redact(str(exc)) or type(exc).__name__})"
             ) from None
         except (httpx.InvalidURL, OverflowError, ExceptionGroup) as exc:
             # A stored API URL httpx cannot use (bad port, broken IPv6

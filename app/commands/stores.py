@@ -69,7 +69,8 @@ def add(
     client_secret_stdin: bool,
 ) -> None:
     """Connect a store; the access token is read from stdin (or prompted)."""
-    from app.application import build_store_service
+    from app.actions.loader import ActionRegistry
+    from app.application import build_store_service, build_sync
 
     settings = settings_from(ctx)
     token = _read_token()
@@ -80,20 +81,32 @@ def add(
     database = open_database(settings, create=True)
     service = build_store_service(database)
 
-    async def connect() -> Any:
+    registry = ActionRegistry(settings.actions_dir)
+    registry.refresh()
+    sync = build_sync(settings, database, service, registry.desired_scopes)
+
+    async def connect() -> tuple[Any, Any]:
         try:
-            return await service.add_store(
+            row = await service.add_store(
                 store_hash,
                 token,
                 api_url=api_url,
                 client_id=client_id,
                 client_secret=client_secret,
             )
+            # Register the hooks the actions need at once, as the console does;
+            # a running serve would otherwise only notice at its next pass.
+            return row, await sync.sync_store(row.store_hash)
         finally:
             await service.aclose()
 
-    row = run_async(connect())
+    row, outcome = run_async(connect())
     click.echo(f"Connected {row.name} ({row.store_hash}).")
+    if outcome.message:
+        click.echo(f"Webhooks: {outcome.message}")
+    else:
+        active = [t.scope for t in outcome.topics if t.state == "active"]
+        click.echo(f"Webhooks: {outcome.status}, {len(active)} topic(s) active.")
 
 
 @stores.command("list")

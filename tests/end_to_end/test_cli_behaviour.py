@@ -109,3 +109,26 @@ def test_stores_list_json_is_one_document(harness: StorehookHarness) -> None:
     listing = json.loads(harness.run("stores", "list", "--json").stdout)
 
     assert [entry["store_hash"] for entry in listing] == [store.store_hash]
+
+
+def test_stores_add_registers_the_hooks_the_actions_need(
+    harness: StorehookHarness,
+) -> None:
+    harness.write_action("order_created", ORDER_ACTION)
+    store = harness.sandbox.stores[0]
+
+    result = harness.run(
+        "stores",
+        "add",
+        store.store_hash,
+        "--api-url",
+        harness.sandbox.api_url,
+        stdin=store.access_token + "\n",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Webhooks: registered, 1 topic(s) active." in result.stdout
+    hooks = harness.sandbox.hooks(store.store_hash)
+    assert [(h.scope, h.destination) for h in hooks] == [
+        ("store/order/created", harness.receiver_url)
+    ]
