@@ -30,6 +30,7 @@ from app.events import (
     Event,
     EventHub,
 )
+from app.queue import jobs
 from app.queue.loopguard import LoopGuard
 from app.queue.policy import RetryPolicy
 from app.queue.search_index import index_all_jobs
@@ -257,8 +258,10 @@ class Application:
         # Called from any thread; sync runs on the main loop.
         if event.kind == STORE_CHANGED and "store_hash" in event.fields:
             self.signing_secrets.forget(event.fields["store_hash"])
-        if event.kind == ACTIONS_CHANGED and self._loop is not None:
-            self._loop.call_soon_threadsafe(self._schedule_sync)
+        if event.kind == ACTIONS_CHANGED:
+            self._release_jobs_of_loading_actions()
+            if self._loop is not None:
+                self._loop.call_soon_threadsafe(self._schedule_sync)
         if (
             event.kind == DELIVERY_RECEIVED
             and event.fields.get("scope") == APP_UNINSTALLED_SCOPE
@@ -273,6 +276,19 @@ class Application:
     def schedule_sync(self) -> None:
         """Sync every store's hooks soon, once, however often this is called."""
         self._schedule_sync()
+
+    def _release_jobs_of_loading_actions(self) -> None:
+        # Runs on the registry's watcher thread, never the GUI's.
+        loading = [a.name for a in self.registry.actions() if not a.error]
+        try:
+            released = jobs.release_loaded_actions(
+                self.database, loading, events=self.events
+            )
+        except Exception:
+            log.exception("Could not release the jobs of reloaded actions")
+            return
+        if released:
+            self.workers.wake()
 
     def _schedule_sync(self) -> None:
         assert self._loop is not None

@@ -563,6 +563,33 @@ def release(
     )
 
 
+# Jobs of an action whose file does not load wait with this reason, and run
+# again by themselves once the file loads (release_loaded_actions).
+ACTION_NOT_LOADING = "action failed to load"
+
+
+def release_loaded_actions(
+    database: Any, action_names: Iterable[str], *, events: EventHub | None = None
+) -> list[int]:
+    """Queue again the jobs held because one of these actions did not load."""
+    names = list(action_names)
+    if not names:
+        return []
+    with database.connection_context():
+        held = [
+            row.id
+            for row in Job.select(Job.id).where(
+                (Job.state == JobState.HELD)
+                & Job.action.in_(names)
+                & Job.hold_reason.startswith(ACTION_NOT_LOADING)
+            )
+        ]
+    released = release(database, held, events=events) if held else []
+    if released:
+        log.info("Released %d job(s) whose action loads again", len(released))
+    return released
+
+
 def _held_for_resource(store_hash: str, scope: str, resource_id: str) -> list[int]:
     query = Job.select(Job.id).where(
         (Job.state == JobState.HELD)

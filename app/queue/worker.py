@@ -63,6 +63,9 @@ DEFAULT_ABANDON_GRACE_S = 1.0
 _INTERRUPT_TRIES = 3
 
 
+LOAD_ERROR = "ActionLoadError"
+
+
 class ActionUnavailable(Exception):
     """The job's action file is missing or failed to load."""
 
@@ -374,9 +377,7 @@ class WorkerPool:
                 "ActionNotFound",
                 f"there is no action file {name}.py in {self._registry.actions_dir}",
             )
-        raise ActionUnavailable(
-            "ActionLoadError", f"the action failed to load: {info.error}"
-        )
+        raise ActionUnavailable(LOAD_ERROR, f"the action failed to load: {info.error}")
 
     # --- abandoned attempts ---
 
@@ -462,12 +463,17 @@ class WorkerPool:
     async def _failure(
         self, job: ClaimedJob, error: BaseException, lines: list[str]
     ) -> AttemptResult:
+        if isinstance(error, ActionUnavailable) and error.error_type == LOAD_ERROR:
+            # Retrying cannot help until someone fixes the file; waiting costs
+            # nothing, and the job runs once the file loads again.
+            reason = f"{jobs.ACTION_NOT_LOADING}; it runs once {job.action}.py loads"
+            return self._held(job, error, lines, reason)
         if not isinstance(error, CredentialsProblem):
             return self._failed(job, error, lines)
         # The cached client carries the rejected token; the next attempt,
         # after someone saves a new one, must read the keyring again.
         await self._runtime.forget_client(job.store_hash)
-        return self._held(job, error, lines)
+        return self._held(job, error, lines, f"auth failed: {error.summary}")
 
     def _interrupted(self, job: ClaimedJob, lines: list[str]) -> AttemptResult:
         return AttemptResult(
@@ -516,9 +522,8 @@ class WorkerPool:
         )
 
     def _held(
-        self, job: ClaimedJob, error: CredentialsProblem, lines: list[str]
+        self, job: ClaimedJob, error: BaseException, lines: list[str], reason: str
     ) -> AttemptResult:
-        reason = f"auth failed: {error.summary}"
         # A keyring problem's summary already is its whole message.
         detail = "" if str(error) in reason else f": {error}"
         log.warning(
@@ -528,7 +533,11 @@ class WorkerPool:
             job.job_id,
             job.attempt_id,
             jobs.OUTCOME_HELD,
-            error_type=_type_name(error),
+            error_type=(
+                error.error_type
+                if isinstance(error, ActionUnavailable)
+                else _type_name(error)
+            ),
             message=str(error),
             traceback="".join(traceback.format_exception(error)),
             log_lines=lines,

@@ -15,6 +15,7 @@ from app.actions.model import ActionsFolderUnavailable
 from app.actions.runtime import ActionRuntime
 from app.db.models import Attempt, JobState
 from app.events import ACTIONS_CHANGED, Event, EventHub
+from app.queue import jobs
 from app.queue.ingest import ingest_delivery
 from app.queue.loopguard import LoopGuard
 from app.queue.worker import WorkerPool
@@ -252,10 +253,14 @@ def test_stale_action_queues_deliveries_and_runs_them_once_fixed(
         first = Attempt.get((Attempt.job == job_id) & (Attempt.number == 1))
         assert first.error_type == "ActionLoadError"
         assert "SyntaxError" in first.error_message
-        assert job(job_id).state in (JobState.RETRYING, JobState.RUNNING)
+        wait_state(job_id, JobState.HELD)
+        assert job(job_id).hold_reason.startswith(jobs.ACTION_NOT_LOADING)
 
+        # The application releases such jobs whenever the actions reload.
         write_action(actions_dir, "orders", _action("store/order/created", body))
         registry.refresh()
+        assert jobs.release_loaded_actions(database, ["orders"]) == [job_id]
+        pool.wake()
         wait_state(job_id, JobState.SUCCEEDED)
     finally:
         pool.stop(timeout_s=10)

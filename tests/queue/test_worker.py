@@ -271,7 +271,7 @@ def run():
     assert (attempt["outcome"], attempt["error_type"]) == ("held", "TokenRejected")
 
 
-def test_missing_and_broken_actions_fail_their_attempts(
+def test_a_missing_action_fails_and_a_broken_one_waits_for_its_fix(
     database: Any, tmp_path: Path
 ) -> None:
     actions = tmp_path / "actions"
@@ -281,12 +281,17 @@ def test_missing_and_broken_actions_fail_their_attempts(
 
     with running_pool(database, actions):
         wait_state(missing, JobState.FAILED)
-        wait_state(broken, JobState.FAILED)
+        wait_state(broken, JobState.HELD)
 
     assert job(missing).last_error.startswith("ActionNotFound: there is no action file")
-    assert job(broken).last_error.startswith(
-        "ActionLoadError: the action failed to load: broken.py, line 1: SyntaxError"
+    assert job(broken).hold_reason == (
+        "action failed to load; it runs once broken.py loads"
     )
+    attempt = jobs.show_job(database, broken)["attempt_log"][0]
+    assert attempt["error_type"] == "ActionLoadError"
+    assert "broken.py, line 1: SyntaxError" in attempt["error_message"]
+    # Waiting does not spend the retry budget.
+    assert job(broken).max_attempts == 2
 
 
 def test_state_changes_are_published(database: Any, tmp_path: Path) -> None:
