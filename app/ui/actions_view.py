@@ -3,10 +3,13 @@
 """The Actions view: each action file, its triggers and load error; trigger editing."""
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
+
+import libcst as cst
 
 from PySide6.QtCore import QItemSelection, Qt, Slot
 from PySide6.QtWidgets import (
@@ -28,6 +31,7 @@ from qasync import asyncSlot
 from app.actions.model import ActionInfo
 from app.actions.rewrite import OptionsNotEditable, read_triggers, rewrite_triggers
 from app.bigcommerce.scopes import all_scopes
+from app.ui.empty_state import EmptyStateStack
 from app.ui.models.action_table_model import (
     COL_ERROR,
     COL_TRIGGERS,
@@ -42,10 +46,67 @@ log = logging.getLogger(__name__)
 SavedCallback = Callable[[], Awaitable[str | None]]
 
 _ERROR_STYLE = "color: #c62828;"
+_HOW_TO_ADD = (
+    "Add a Python file there, for example log_orders.py, that sets options "
+    "(the webhooks that trigger it) and defines run(params, logger). It shows "
+    "here without a restart."
+)
+# The loader names the line Python reports; the rewriter's parser may point
+# at another one, so the read-only reason does not repeat it.
+_SYNTAX_ERROR_REASON = "the file has a syntax error (shown above); fix it to edit"
+
+# A file's (modification time, size): tells a change on disk from our save.
+FileStamp = tuple[int, int]
+
+
+def empty_hint(folder: Path, folder_error: str) -> str:
+    """What the Actions view says instead of an empty table."""
+    if folder_error:
+        # The error itself shows in red above; the hint says what to do.
+        return (
+            f"Create the folder {folder} (or start Storehook with --actions DIR). "
+            + _HOW_TO_ADD
+        )
+    return f"No action scripts yet in {folder}. {_HOW_TO_ADD}"
+
+
+def _file_stamp(path: Path) -> FileStamp | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+@dataclasses.dataclass(frozen=True)
+class _Written:
+    """What writing a file's triggers did; refused or error say why it did not."""
+
+    stamp: FileStamp | None
+    refused: OptionsNotEditable | None = None
+    error: str = ""
+
+
+def _write_triggers(path: Path, triggers: list[str]) -> _Written:
+    # Runs on a worker thread: the write and the stamp of what it left.
+    try:
+        rewrite_triggers(path, triggers)
+    except OptionsNotEditable as refused:
+        return _Written(_file_stamp(path), refused=refused)
+    except OSError as error:
+        return _Written(_file_stamp(path), error=str(error.strerror or error))
+    return _Written(_file_stamp(path))
 
 
 class ActionSource(Protocol):
     """What the view needs of the action registry."""
+
+    actions_dir: Path
+
+    @property
+    def folder_error(self) -> str:
+        """Why the actions folder cannot be read ("" when it can)."""
+        ...
 
     def actions(self) -> list[ActionInfo]:
         """Every action file, loaded or not."""
@@ -80,8 +141,11 @@ class ActionsView(QWidget):
         self._pending: list[str] = []
         self._editable = False
         self._busy = False
+        # The file as the last save outcome left it; a change clears the outcome.
+        self._outcome_stamp: FileStamp | None = None
         self._model = ActionTableModel(self)
         self._init_table()
+        self._init_folder()
         self._init_detail()
         self._init_layout()
         self.refresh()
@@ -105,6 +169,16 @@ class ActionsView(QWidget):
         self.table.selectionModel().selectionChanged.connect(
             self._on_table_selection_changed
         )
+
+    def _init_folder(self) -> None:
+        self.folder_label = QLabel(self)
+        self.folder_label.setObjectName("actions_folder")
+        self.folder_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.folder_error_label = self._message_label("folder_error", _ERROR_STYLE)
+        self.stack = EmptyStateStack(self.table, "actions_empty", self)
+        self.empty_label = self.stack.hint_label
 
     def _init_detail(self) -> None:
         self.title_label = QLabel("Select an action to see its triggers.", self)
@@ -171,13 +245,18 @@ class ActionsView(QWidget):
         column.addWidget(self.outcome_label)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self.table)
+        splitter.addWidget(self.stack)
         splitter.addWidget(detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        folder = QVBoxLayout()
+        folder.setContentsMargins(9, 6, 9, 0)
+        folder.addWidget(self.folder_label)
+        folder.addWidget(self.folder_error_label)
+        layout.addLayout(folder)
+        layout.addWidget(splitter, 1)
         self._toggle_buttons()
 
     # Public
@@ -185,9 +264,13 @@ class ActionsView(QWidget):
     @Slot()
     def refresh(self) -> None:
         """Show the registry's actions again (files changed on disk)."""
-        self._model.set_actions(self._registry.actions())
+        actions = self._registry.actions()
+        self._model.set_actions(actions)
+        self._show_folder(bool(actions))
         if self._path is None:
             return
+        if not self.outcome_label.isHidden() and not self._busy:
+            self._forget_outcome_if_changed(self._path)
         row = self._model.row_of(self._path)
         if row < 0:
             self._show_action(None)
@@ -196,6 +279,21 @@ class ActionsView(QWidget):
         # Edits in progress win over the file; otherwise show what is on disk.
         if not self._busy and self._pending == self._saved:
             self._load_triggers()
+
+    def _show_folder(self, has_actions: bool) -> None:
+        folder = Path(self._registry.actions_dir).absolute()
+        problem = self._registry.folder_error
+        self.folder_label.setText(f"Actions folder: {folder}")
+        self.folder_error_label.setText(problem)
+        self.folder_error_label.setVisible(bool(problem))
+        self.stack.show_content(has_actions, empty_hint(folder, problem))
+
+    @asyncSlot()  # type: ignore[untyped-decorator]
+    async def _forget_outcome_if_changed(self, path: Path) -> None:
+        stamp = await asyncio.to_thread(_file_stamp, path)
+        if path == self._path and not self._busy and stamp != self._outcome_stamp:
+            # Changed on disk since: "Saved…" would describe another file.
+            self.outcome_label.hide()
 
     def pending_triggers(self) -> list[str]:
         """The triggers as edited, not yet saved."""
@@ -219,6 +317,7 @@ class ActionsView(QWidget):
         self._path = action.path if action else None
         self._saved, self._pending, self._editable = [], [], False
         self.outcome_label.hide()
+        self._outcome_stamp = None
         self.reason_label.hide()
         self._show_error(action)
         if action is None:
@@ -247,7 +346,7 @@ class ActionsView(QWidget):
             triggers = await asyncio.to_thread(read_triggers, path)
         except OptionsNotEditable as refused:
             if path == self._path:
-                self._set_read_only(refused.reason)
+                self._set_read_only(self._read_only_reason(path, refused))
             return
         if path != self._path or self._busy:
             return
@@ -255,6 +354,13 @@ class ActionsView(QWidget):
         self._saved, self._pending = list(triggers), list(triggers)
         self.reason_label.hide()
         self._show_triggers()
+
+    def _read_only_reason(self, path: Path, refused: OptionsNotEditable) -> str:
+        row = self._model.row_of(path)
+        load_error = self._model.action_at(row).error if row >= 0 else None
+        if load_error and isinstance(refused.__cause__, cst.ParserSyntaxError):
+            return _SYNTAX_ERROR_REASON
+        return refused.reason
 
     def _set_read_only(self, reason: str) -> None:
         self._editable = False
@@ -322,7 +428,7 @@ class ActionsView(QWidget):
         # Disabled at once, not when the task first runs: no double saves.
         self._busy = True
         self._toggle_buttons()
-        self._show_outcome("Saving…")
+        self._show_outcome(self._path, "Saving…")
         self._save_and_sync(self._path, list(self._pending))
 
     @asyncSlot()  # type: ignore[untyped-decorator]
@@ -334,41 +440,49 @@ class ActionsView(QWidget):
             self._toggle_buttons()
 
     async def _save(self, path: Path, triggers: list[str]) -> None:
-        try:
-            await asyncio.to_thread(rewrite_triggers, path, triggers)
-        except OptionsNotEditable as refused:
-            log.error("Cannot save the triggers of %s: %s", path, refused.reason)
-            self._set_read_only(refused.reason)
-            self._show_outcome(f"Not saved: {refused.reason}.", error=True)
+        written = await asyncio.to_thread(_write_triggers, path, triggers)
+        if path == self._path:
+            self._outcome_stamp = written.stamp
+        if written.refused is not None:
+            reason = self._read_only_reason(path, written.refused)
+            log.error("Cannot save the triggers of %s: %s", path, reason)
+            if path == self._path:
+                self._set_read_only(reason)
+            self._show_outcome(path, f"Not saved: {reason}.", error=True)
             return
-        except OSError as error:
-            log.error("Cannot write %s: %s", path, error)
-            self._show_outcome(f"Not saved: {error.strerror or error}.", error=True)
+        if written.error:
+            log.error("Cannot write %s: %s", path, written.error)
+            self._show_outcome(path, f"Not saved: {written.error}.", error=True)
             return
-        self._saved = list(triggers)
+        if path == self._path:
+            self._saved = list(triggers)
         log.info("Saved the triggers of %s: %s", path.name, ", ".join(triggers))
 
         # The sync reads the registry, so it must see the new file first.
         await asyncio.to_thread(self._registry.refresh)
-        self._model.set_actions(self._registry.actions())
-        await self._sync_after_save()
+        self.refresh()
+        await self._sync_after_save(path)
 
-    async def _sync_after_save(self) -> None:
+    async def _sync_after_save(self, path: Path) -> None:
         if self._on_saved is None:
-            self._show_outcome("Saved.")
+            self._show_outcome(path, "Saved.")
             return
-        self._show_outcome("Saved. Syncing webhooks…")
+        self._show_outcome(path, "Saved. Syncing webhooks…")
         try:
             outcome = await self._on_saved()
         except Exception as error:
             log.error("Webhook sync after saving triggers failed: %s", error)
-            self._show_outcome(f"Saved, but webhook sync failed: {error}", error=True)
+            text = f"Saved, but webhook sync failed: {error}"
+            self._show_outcome(path, text, error=True)
             return
-        self._show_outcome(
-            f"Saved. {outcome}" if outcome else "Saved; webhooks synced."
-        )
+        text = f"Saved. {outcome}" if outcome else "Saved; webhooks synced."
+        self._show_outcome(path, text)
 
-    def _show_outcome(self, text: str, *, error: bool = False) -> None:
+    def _show_outcome(self, path: Path, text: str, *, error: bool = False) -> None:
+        # Another action may be selected by the time a save ends: its outcome
+        # belongs to its own file, never under someone else's triggers.
+        if path != self._path:
+            return
         self.outcome_label.setText(text)
         self.outcome_label.setStyleSheet(_ERROR_STYLE if error else "")
         self.outcome_label.show()

@@ -25,6 +25,7 @@ from app.bigcommerce.errors import BigCommerceError
 from app.stores.service import StoreRow, StoreService
 from app.stores.sync import SyncOutcome, WebhookSync
 from app.ui.add_store_dialog import AddStoreDialog
+from app.ui.empty_state import EmptyStateStack
 from app.ui.models.store_table_model import (
     COL_STATUS,
     StoreTableModel,
@@ -34,6 +35,12 @@ from app.ui.models.store_table_model import (
 log = logging.getLogger(__name__)
 
 _ERROR_STYLE = "color: #c62828;"
+
+EMPTY_TEXT = (
+    "No stores yet. Add store connects one; you need its store hash and an API "
+    "account's access token."
+)
+REGISTER_TIP = "Create missing hooks, reactivate inactive ones, remove unused ones"
 
 
 def outcome_text(row_name: str, outcome: SyncOutcome) -> tuple[str, bool]:
@@ -72,8 +79,13 @@ class InstallsView(QWidget):
         self._loading = False
         self._reload_wanted = False
         self._removing: set[str] = set()
+        # Stores whose hooks are being registered, shown or not yet loaded.
+        self._registering: set[str] = set()
+        # A store just added: selected once its row is loaded.
+        self._select_when_loaded = ""
         self._model = StoreTableModel(self)
         self._init_table()
+        self._init_empty_state()
         self._init_buttons()
         self._init_layout()
         # The first load runs once the event loop does, never in here: the
@@ -99,11 +111,14 @@ class InstallsView(QWidget):
         )
         self._model.modelReset.connect(self._on_model_reset)
 
+    def _init_empty_state(self) -> None:
+        self.stack = EmptyStateStack(self.table, "installs_empty", self)
+        self.empty_label = self.stack.hint_label
+        self.empty_label.setText(EMPTY_TEXT)
+
     def _init_buttons(self) -> None:
         self.register_button = QPushButton("Register webhooks", self)
-        self.register_button.setToolTip(
-            "Create missing hooks, reactivate inactive ones, remove unused ones"
-        )
+        self.register_button.setToolTip(REGISTER_TIP)
         self.register_button.clicked.connect(self._on_register_button_clicked)
         self.add_button = QPushButton("Add store…", self)
         self.add_button.clicked.connect(self._on_add_button_clicked)
@@ -127,7 +142,7 @@ class InstallsView(QWidget):
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.stack, 1)
         layout.addWidget(self.message_label)
         layout.addLayout(buttons)
         self._toggle_buttons()
@@ -183,8 +198,12 @@ class InstallsView(QWidget):
         self._model.set_stores(rows)
         if selected is not None and self.selected_store() is None:
             self.select_store(selected.store_hash)
+        if self._model.row_of(self._select_when_loaded) >= 0:
+            self.select_store(self._select_when_loaded)
+            self._select_when_loaded = ""
         if self.selected_store() is None and rows:
             self.table.selectRow(0)
+        self.stack.show_content(bool(rows))
         self._toggle_buttons()
 
     @Slot()
@@ -201,28 +220,43 @@ class InstallsView(QWidget):
             self._model.is_busy(row.store_hash) or row.store_hash in self._removing
         )
         self.register_button.setEnabled(idle and row is not None and needs_sync(row))
+        self.register_button.setToolTip(self._register_tip(row))
         self.remove_button.setEnabled(idle)
         busy = row is not None and self._model.is_busy(row.store_hash)
         self.register_button.setText("Registering…" if busy else "Register webhooks")
         self.progress.setVisible(bool(self._removing) or self._any_busy())
 
+    def _register_tip(self, row: StoreRow | None) -> str:
+        # A disabled button says why, so nobody hunts for what to do first.
+        if row is None:
+            return "Select a store"
+        if self._model.is_busy(row.store_hash):
+            return "Registering this store's webhooks…"
+        if row.store_hash in self._removing:
+            return "This store is being removed"
+        if not needs_sync(row):
+            return "All webhooks are registered"
+        return REGISTER_TIP
+
     def _any_busy(self) -> bool:
-        return any(
-            self._model.is_busy(self._model.store_at(position).store_hash)
-            for position in range(self._model.rowCount())
-        )
+        return bool(self._registering)
 
     # Register webhooks
 
     @Slot()
     def _on_register_button_clicked(self) -> None:
         row = self.selected_store()
-        if row is None or self._model.is_busy(row.store_hash):
+        if row is not None:
+            self._start_register(row, f"{_label(row)}: registering webhooks…")
+
+    def _start_register(self, row: StoreRow, message: str) -> None:
+        if self._model.is_busy(row.store_hash):
             return
         # Disabled at once, so that a double click cannot start two syncs.
+        self._registering.add(row.store_hash)
         self._model.set_busy(row.store_hash, True)
         self._toggle_buttons()
-        self.show_message(f"{_label(row)}: registering webhooks…")
+        self.show_message(message)
         log.info("Registering webhooks for store %s", row.store_hash)
         self._register(row)
 
@@ -239,6 +273,7 @@ class InstallsView(QWidget):
                 log.error("Registering webhooks for %s: %s", row.store_hash, text)
             self.show_message(text, error=failed)
         finally:
+            self._registering.discard(row.store_hash)
             self._model.set_busy(row.store_hash, False)
             self._toggle_buttons()
         self.refresh()
@@ -254,9 +289,10 @@ class InstallsView(QWidget):
 
     @Slot(object)
     def _on_dialog_store_added(self, row: StoreRow) -> None:
-        self.show_message(
-            f"Connected {_label(row)}. Press Register webhooks to create its hooks."
-        )
+        # A new store has no hooks yet: register them at once, as the
+        # Register webhooks button would, and select its row to show it.
+        self._select_when_loaded = row.store_hash
+        self._start_register(row, f"Connected {_label(row)}; registering its webhooks…")
         self.refresh()
 
     # Remove store

@@ -34,21 +34,30 @@ from app.db.models import JobState
 from app.events import EventHub
 from app.queue import browse, jobs, policy
 from app.queue.browse import JobRow
+from app.ui.empty_state import EmptyStateStack
 from app.ui.event_bridge import EventBridge
 from app.ui.job_detail import JobDetailPane
 from app.ui.models import job_table_model as jtm
 from app.ui.models.job_table_model import JobTableModel
+from app.ui.queue_place import (
+    EMPTY_QUEUE_TEXT,
+    ViewPlace,
+    capture,
+    empty_text,
+    rows_kept_in_place,
+)
+from app.ui.queue_place import restore as restore_place
 from app.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
 ICON_DIR = Path(__file__).resolve().parents[2] / "resources" / "icons"
 FILTER_DELAY_MS = 200
-# Which operations fit which states; the database applies the same rules.
-RETRY_STATES = frozenset({JobState.FAILED, JobState.RETRYING, JobState.CANCELLED})
-CANCEL_STATES = frozenset(
-    {JobState.QUEUED, JobState.RETRYING, JobState.HELD, JobState.FAILED}
-)
+# Which operations the menu offers for which states: exactly the states
+# app.queue.jobs accepts (retry_now, release), so that nothing offered is
+# refused; Cancel leaves out finished jobs (failed ones stay failed).
+RETRY_STATES = frozenset(JobState.ALL) - {JobState.RUNNING, JobState.SUCCEEDED}
+CANCEL_STATES = frozenset({JobState.QUEUED, JobState.RETRYING, JobState.HELD})
 RELEASE_STATES = frozenset({JobState.HELD})
 # Everything up to BigCommerce's created_at fits a 1280-pixel window; the next
 # attempt and the last error are a scroll away.
@@ -94,6 +103,8 @@ class QueueView(QWidget):
         self._filter_generation = 0
         self._detail_generation = 0
         self._filter_busy = False
+        # Where to put the user back once a reload (after an operation) lands.
+        self._place_to_restore: ViewPlace | None = None
 
         self._model = JobTableModel(database, self)
         self._init_filter_bar()
@@ -154,6 +165,9 @@ class QueueView(QWidget):
         table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self._table = table
 
+        self._table_stack = EmptyStateStack(table, "queue_empty")
+        self._table_stack.hint_label.setText(EMPTY_QUEUE_TEXT)
+
     def _init_actions(self) -> None:
         self._retry_action = self._make_action(
             "Retry now", "retry", self._on_retry_action_triggered
@@ -192,7 +206,7 @@ class QueueView(QWidget):
         bar.addWidget(self._menu_button)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self._table)
+        splitter.addWidget(self._table_stack)
         splitter.addWidget(self._detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -212,6 +226,10 @@ class QueueView(QWidget):
     def table(self) -> QTableView:
         """The jobs table."""
         return self._table
+
+    def empty_label(self) -> QLabel:
+        """The hint shown instead of the table when no job is shown."""
+        return self._table_stack.hint_label
 
     def detail(self) -> JobDetailPane:
         """The detail pane of the selected job."""
@@ -288,9 +306,15 @@ class QueueView(QWidget):
             log.error("Could not read the queue: %s", error)
             self._count_label.setText("Could not read the queue")
             return
+        place, self._place_to_restore = self._place_to_restore, None
         self._model.apply_snapshot(result)
         self._update_count()
         self._detail.clear()
+        if place is not None:
+            # The reset forgot the scroll position and selection: set both
+            # again on the rows those jobs have now.
+            self._table.updateGeometries()
+            restore_place(self._table, self._model, place)
         self._refresh_loop_guard_holds()
 
     def _refresh_loop_guard_holds(self) -> None:
@@ -311,6 +335,8 @@ class QueueView(QWidget):
     def _update_count(self) -> None:
         count = self._model.rowCount()
         self._count_label.setText(f"{count:,} job{'s' if count != 1 else ''}")
+        hint = empty_text(self._model.job_filter())
+        self._table_stack.show_content(count > 0, hint)
 
     def _show_loop_guard_holds(self, holds: list[browse.LoopGuardHold]) -> None:
         lines = [
@@ -428,7 +454,7 @@ class QueueView(QWidget):
         if error is not None:
             log.error("%s failed for job(s) %s: %s", name, ids, error)
             self._count_label.setText(f"{name} failed: {error}")
-        self._refresh_jobs(ids)
+        self._refresh_jobs(ids, after_operation=True)
 
     def _set_operations_enabled(self, enabled: bool) -> None:
         for action in (self._retry_action, self._cancel_action, self._release_action):
@@ -436,18 +462,33 @@ class QueueView(QWidget):
 
     # Live updates ---------------------------------------------------------
 
-    def _refresh_jobs(self, ids: Iterable[int]) -> None:
+    def _refresh_jobs(
+        self, ids: Iterable[int], *, after_operation: bool = False
+    ) -> None:
         wanted = set(ids) & self._model.loaded_ids()
         if not wanted:
             return
         task = functools.partial(browse.fetch_rows, self._database, wanted)
-        done = functools.partial(self._on_rows_read, self._filter_generation)
+        done = functools.partial(
+            self._on_rows_read, self._filter_generation, after_operation
+        )
         self._runner.run(task, done)
 
     def _on_rows_read(
-        self, generation: int, result: Any, error: BaseException | None
+        self,
+        generation: int,
+        after_operation: bool,
+        result: Any,
+        error: BaseException | None,
     ) -> None:
         if generation != self._filter_generation or error is not None:
+            return
+        wanted = self._model.job_filter().state
+        leaving = {i for i, job in result.items() if wanted and job.state != wanted}
+        if after_operation and leaving:
+            # The user moved these jobs out of the state on show: they go,
+            # instead of lingering in a state the filter does not match.
+            self._reload_without(leaving)
             return
         self._model.update_jobs(result)
         selected = self.selected_jobs()
@@ -473,13 +514,14 @@ class QueueView(QWidget):
     ) -> None:
         if generation != self._filter_generation or error is not None:
             return
-        scrollbar = self._table.verticalScrollBar()
-        position = scrollbar.value()
-        added = self._model.insert_newer(result)
-        # Keep the rows the user is looking at in place unless at the top.
-        if added and position > 0:
-            scrollbar.setValue(position + added)
+        with rows_kept_in_place(self._table):
+            self._model.insert_newer(result)
         self._update_count()
+
+    def _reload_without(self, leaving: set[int]) -> None:
+        """Read the table again once jobs left the filter, keeping the user's place."""
+        self._place_to_restore = capture(self._table, self._model, leaving)
+        self.refresh()
 
     @Slot(list)
     def _on_bridge_jobs_changed(self, job_ids: list[int]) -> None:

@@ -124,7 +124,11 @@ class ReceiverView(QWidget):
         for key in ("received", "stored", "queued", "held", "duplicates", "rejected"):
             label = QLabel("0", self)
             label.setObjectName(f"count_{key}")
-            label.setAlignment(Qt.AlignmentFlag.AlignRight)
+            # Digits line up in a narrow column right next to their titles.
+            label.setAlignment(
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            )
+            label.setMinimumWidth(label.fontMetrics().horizontalAdvance("0,000,000"))
             self.count_labels[key] = label
         self.reasons_label = QLabel("none", self)
         self.reasons_label.setObjectName("rejected_by_reason")
@@ -153,25 +157,29 @@ class ReceiverView(QWidget):
 
     def _init_layout(self) -> None:
         address = QFormLayout()
-        address.addRow("Listening on", self.listen_label)
+        address.addRow("Listening on:", self.listen_label)
         url_row = QHBoxLayout()
         url_row.addWidget(self.public_url_edit, 1)
         url_row.addWidget(self.apply_button)
-        address.addRow("Public URL", url_row)
+        address.addRow("Public URL:", url_row)
         address.addRow("", self.public_url_error)
 
         counts = QFormLayout()
+        # A compact label: value column on the left, not values far right.
+        counts.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        counts.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        counts.setFormAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         titles = {
-            "received": "Received",
-            "stored": "Stored (new)",
-            "queued": "Jobs queued",
-            "held": "Jobs held",
-            "duplicates": "Duplicates",
-            "rejected": "Rejected",
+            "received": "Received:",
+            "stored": "Stored (new):",
+            "queued": "Jobs queued:",
+            "held": "Jobs held:",
+            "duplicates": "Duplicates:",
+            "rejected": "Rejected:",
         }
         for key, title in titles.items():
             counts.addRow(title, self.count_labels[key])
-        counts.addRow("Rejected by reason", self.reasons_label)
+        counts.addRow("Rejected by reason:", self.reasons_label)
         counts_box = QGroupBox("Since start", self)
         counts_box.setLayout(counts)
 

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The Actions view: triggers, load errors, and editing a file's options."""
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -218,3 +219,124 @@ def test_files_changed_on_disk_show_after_refresh(
     qtbot.waitUntil(lambda: view.trigger_list.item(0).text() == "store/cart/created")
 
     assert view.table.model().index(0, COL_TRIGGERS).data() == "store/cart/created"
+
+
+# The folder, empty states, and what a change on disk clears
+
+BROKEN_LATER = '''\
+"""Tag big orders."""
+import logging
+
+options = {
+    "triggers": {"bigcommerce": {"webhooks": ["store/order/created"]}},
+}
+
+def run(params, logger:
+    logger.info("order %s", params["id"])
+
+
+done = True
+'''
+
+
+def test_missing_folder_shows_its_path_the_error_in_red_and_how_to_add(
+    qtbot: Any, loop: qasync.QEventLoop, tmp_path: Path
+) -> None:
+    folder = tmp_path / "actions"
+    registry = ActionRegistry(folder)
+    view = ActionsView(registry)
+    qtbot.addWidget(view)
+    view.show()
+
+    assert view.folder_label.text() == f"Actions folder: {folder}"
+    assert view.folder_error_label.isVisible()
+    assert view.folder_error_label.text() == registry.folder_error
+    assert "#c62828" in view.folder_error_label.styleSheet()
+    assert view.empty_label.isVisible() and not view.table.isVisible()
+    hint = view.empty_label.text()
+    assert hint.startswith(f"Create the folder {folder} ")
+    assert "Add a Python file there" in hint and "run(params, logger)" in hint
+    assert view.table.model().rowCount() == 0  # a hint, not a fake row
+
+    folder.mkdir()
+    registry.refresh()
+    view.refresh()
+    assert not view.folder_error_label.isVisible()
+    assert view.empty_label.text().startswith(f"No action scripts yet in {folder}.")
+    assert view.empty_label.isVisible()
+
+    (folder / "tag_orders.py").write_text(TAG_ORDERS, encoding="utf-8")
+    registry.refresh()
+    view.refresh()
+    assert view.table.isVisible() and not view.empty_label.isVisible()
+    assert view.folder_label.text() == f"Actions folder: {folder}"
+
+
+def test_syntax_error_line_is_said_once_and_a_stale_outcome_goes(
+    qtbot: Any, loop: qasync.QEventLoop, tmp_path: Path
+) -> None:
+    folder = _actions_dir(tmp_path, tag_orders=TAG_ORDERS)
+    registry = ActionRegistry(folder)
+
+    async def on_saved() -> str:
+        return "Webhooks synced for 1 store."
+
+    view = ActionsView(registry, on_saved=on_saved)
+    qtbot.addWidget(view)
+    view.table.selectRow(0)
+    qtbot.waitUntil(view.add_button.isEnabled)
+    view.trigger_list.item(0).setSelected(True)
+    view.remove_button.click()
+    view.save_button.click()
+    qtbot.waitUntil(lambda: "Webhooks synced" in view.outcome_label.text())
+    # The save's own change on disk keeps its outcome.
+    view.refresh()
+    qtbot.waitUntil(lambda: not view.is_busy())
+    assert not view.outcome_label.isHidden()
+
+    (folder / "tag_orders.py").write_text(BROKEN_LATER, encoding="utf-8")
+    registry.refresh()
+    view.refresh()
+    qtbot.waitUntil(lambda: not view.reason_label.isHidden())
+    qtbot.waitUntil(view.outcome_label.isHidden)
+
+    assert "line 8" in view.error_label.text()
+    reason = view.reason_label.text()
+    assert "syntax error" in reason
+    assert "line" not in reason.replace("line 8", "")
+    assert not view.add_button.isEnabled()
+
+
+def test_save_outcome_stays_with_its_own_action(
+    qtbot: Any, loop: qasync.QEventLoop, tmp_path: Path
+) -> None:
+    other = TAG_ORDERS.replace("store/order/created", "store/cart/created")
+    folder = _actions_dir(tmp_path, tag_orders=TAG_ORDERS, watch_carts=other)
+    registry = ActionRegistry(folder)
+    release = asyncio.Event()
+
+    async def on_saved() -> str:
+        await release.wait()
+        return "Webhooks synced for 1 store."
+
+    view = ActionsView(registry, on_saved=on_saved)
+    qtbot.addWidget(view)
+    view.table.selectRow(_row_of(view, "tag_orders"))
+    qtbot.waitUntil(view.add_button.isEnabled)
+    view.trigger_list.item(0).setSelected(True)
+    view.remove_button.click()
+    view.save_button.click()
+    qtbot.waitUntil(lambda: view.outcome_label.text() == "Saved. Syncing webhooks…")
+
+    view.table.selectRow(_row_of(view, "watch_carts"))
+    assert view.outcome_label.isHidden()
+    release.set()
+    qtbot.waitUntil(lambda: not view.is_busy())
+
+    assert view.outcome_label.isHidden()
+    assert [view.trigger_list.item(0).text()] == ["store/cart/created"]
+    qtbot.waitUntil(view.add_button.isEnabled)
+    view.table.selectRow(_row_of(view, "tag_orders"))
+    assert view.outcome_label.isHidden()
+    qtbot.waitUntil(view.add_button.isEnabled)  # its triggers were read
+    assert view.outcome_label.isHidden()

@@ -419,23 +419,87 @@ def test_add_store_dialog_without_a_keyring_saves_nothing(
         keyring.set_keyring(previous)
 
 
-def test_add_store_from_the_view_adds_the_row(
+def test_add_store_selects_the_new_row_and_registers_its_webhooks(
     qtbot: Any, loop: qasync.QEventLoop, services: Services, sandbox: Sandbox
 ) -> None:
-    store = sandbox.stores[0]
+    first, second = sandbox.stores[0], sandbox.stores[1]
+    run_on(
+        loop,
+        qtbot,
+        services.stores.add_store(
+            first.store_hash, first.access_token, api_url=sandbox.api_url
+        ),
+    )
     view = make_view(qtbot, services)
-    qtbot.waitUntil(lambda: not view._loading)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
 
     view.add_button.click()
     dialog = view.findChild(AddStoreDialog)
     assert dialog is not None
-    _fill(qtbot, dialog, store.store_hash, store.access_token)
+    _fill(qtbot, dialog, second.store_hash, second.access_token)
     dialog.api_url_edit.setText(sandbox.api_url)
     with qtbot.waitSignal(dialog.store_added, timeout=10_000):
         dialog.connect_button.click()
-    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
 
-    assert view.model.index(0, COL_NAME).data() == store.name
-    assert status_of(view) == "not checked yet"
+    # At once: busy, with the Register webhooks indicator, no button to press.
+    assert not view.progress.isHidden()
+    assert "registering its webhooks" in view.message_label.text()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2)
+    assert view.selected_store() is not None
+    assert view.selected_store().store_hash == second.store_hash
+    row = view.model.row_of(second.store_hash)
+    qtbot.waitUntil(
+        lambda: status_of(view, row).startswith("registered"), timeout=10_000
+    )
+
+    assert status_of(view, row) == "registered (3/3 active)"
+    assert view.message_label.text().endswith("webhooks registered (3 created).")
+    assert "Press Register webhooks" not in view.message_label.text()
+    assert view.progress.isHidden()
+    assert sorted(h.scope for h in sandbox.hooks(second.store_hash)) == sorted(SCOPES)
+    assert not view.register_button.isEnabled()
+    assert view.register_button.toolTip() == "All webhooks are registered"
+
+
+def test_register_webhooks_says_why_it_is_disabled(
+    qtbot: Any, loop: qasync.QEventLoop, services: Services
+) -> None:
+    Store.create(
+        store_hash="t3stab9x1q",
+        api_url="https://api.bigcommerce.com",
+        connected_at=timeutil.now(),
+    )
+    view = make_view(qtbot, services)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
     assert view.register_button.isEnabled()
-    assert view.message_label.text().startswith(f"Connected {store.name}")
+
+    view.table.clearSelection()
+
+    assert not view.register_button.isEnabled()
+    assert view.register_button.toolTip() == "Select a store"
+
+
+def test_installs_without_stores_shows_a_centred_hint(
+    qtbot: Any, loop: qasync.QEventLoop, services: Services
+) -> None:
+    view = make_view(qtbot, services)
+    view.resize(900, 500)
+    view.show()
+    qtbot.waitUntil(lambda: view.empty_label.isVisible())
+
+    assert view.empty_label.text() == (
+        "No stores yet. Add store connects one; you need its store hash and an "
+        "API account's access token."
+    )
+    assert view.empty_label.alignment() & Qt.AlignmentFlag.AlignHCenter
+    assert not view.table.isVisible()
+    assert view.model.rowCount() == 0  # a hint, not a fake row
+
+    Store.create(
+        store_hash="t3stab9x1q",
+        api_url="https://api.bigcommerce.com",
+        connected_at=timeutil.now(),
+    )
+    view.refresh()
+    qtbot.waitUntil(lambda: view.table.isVisible())
+    assert not view.empty_label.isVisible()

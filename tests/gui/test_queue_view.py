@@ -195,10 +195,61 @@ def test_context_menu_offers_only_fitting_actions(
         return [a.text() for a in view.context_menu().actions() if a.text()]
 
     assert offered([2]) == ["Refresh"]
-    assert offered([1]) == ["Cancel", "Release", "Refresh"]
-    assert offered([0]) == ["Retry now", "Cancel", "Refresh"]
+    assert offered([1]) == ["Retry now", "Cancel", "Release", "Refresh"]
+    assert offered([0]) == ["Retry now", "Refresh"]  # failed: finished, no Cancel
     assert offered([0, 1, 2]) == ["Retry now", "Cancel", "Release", "Refresh"]
     assert cell(view, 1, jtm.COL_STATE) == "⚠ held (loop guard)"
+
+
+def test_menu_never_offers_what_the_operation_refuses(
+    database: Any, make_job: Factory, open_view: Callable[[], QueueView]
+) -> None:
+    # One job per state on show; the operations tried on twins of each.
+    for state in reversed(JobState.ALL):
+        make_job(state=state, hold_reason="auth failed" if state == "held" else "")
+    view = open_view()
+    operations = {
+        "Retry now": jobs.retry_now,
+        "Cancel": jobs.cancel,
+        "Release": jobs.release,
+    }
+
+    for row, state in enumerate(JobState.ALL):
+        view.select_rows([row])
+        assert view.selected_jobs()[0].state == state
+        offered = {a.text() for a in view.context_menu().actions()}
+        for name, operation in operations.items():
+            twin = make_job(state=state)
+            accepted = operation(database, [twin.id]) == [twin.id]
+            if name in offered:
+                assert accepted, f"{name} offered for {state} but refused"
+            elif name != "Cancel" or state not in JobState.FINISHED:
+                assert not accepted, f"{name} accepted for {state} but not offered"
+        if state in JobState.FINISHED:
+            assert "Cancel" not in offered, f"Cancel offered for a {state} job"
+
+
+def test_empty_queue_and_empty_filter_say_so(
+    qtbot: Any, hub: EventHub, make_job: Factory, open_view: Callable[[], QueueView]
+) -> None:
+    view = open_view()
+
+    assert view.empty_label().isVisible() and not view.table().isVisible()
+    assert view.empty_label().text() == (
+        "No jobs yet. Deliveries from BigCommerce appear here."
+    )
+    assert view.model().rowCount() == 0  # a hint, not a fake row
+
+    job = make_job()
+    hub.publish(DELIVERY_RECEIVED, delivery_id=1, job_ids=[job.id], duplicate=False)
+    qtbot.wait_until(lambda: view.table().isVisible())
+    assert not view.empty_label().isVisible()
+
+    apply_filter(qtbot, view, "store/product/deleted")
+    assert view.empty_label().isVisible()
+    assert view.empty_label().text() == "No job matches this filter."
+    apply_filter(qtbot, view, "")
+    assert view.table().isVisible() and ids_shown(view) == [job.id]
 
 
 def test_release_queues_a_held_job(

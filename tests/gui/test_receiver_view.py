@@ -8,6 +8,7 @@ import pytest
 
 import qasync
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QLabel
 
 from app import timeutil
 from app.db.models import Store
@@ -80,6 +81,35 @@ def test_counts_and_recent_rejections_refresh_live(
     assert model.index(0, COL_REASON).data() == "wrong secret"
     assert model.index(0, 4).data(Qt.ItemDataRole.ToolTipRole) == (
         "header did not match"
+    )
+
+
+def test_counts_sit_next_to_their_labels(
+    qtbot: Any, loop: qasync.QEventLoop, stores: StoreService
+) -> None:
+    stats = ReceiverStats()
+    for _ in range(1234):
+        stats.record_received()
+    view = make_view(qtbot, stats, stores)
+    view.resize(1280, 800)
+    view.show()
+    qtbot.waitUntil(lambda: view.count_labels["received"].text() == "1,234")
+
+    value = view.count_labels["received"]
+    form = value.parentWidget().layout()
+    assert isinstance(form, QFormLayout)
+    title = form.labelForField(value)
+    assert isinstance(title, QLabel) and title.text() == "Received:"
+    # label: value, a short step apart at the left, not across the window.
+    title_left = title.mapTo(view, title.rect().topLeft()).x()
+    title_right = title.mapTo(view, title.rect().topRight()).x()
+    value_left = value.mapTo(view, value.rect().topLeft()).x()
+    value_right = value.mapTo(view, value.rect().topRight()).x()
+    assert title_right < value_left
+    assert value_right - title_left < 260
+    reasons = form.labelForField(view.reasons_label)
+    assert reasons.mapTo(view, reasons.rect().topLeft()).x() == (
+        title.mapTo(view, title.rect().topLeft()).x()
     )
 
 
