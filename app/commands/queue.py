@@ -15,7 +15,7 @@ from app.commands.support import (
     reported_errors,
     settings_from,
 )
-from app.db.models import JobState
+from app.db.models import Job, JobState
 
 # Job ids are SQLite integers; anything beyond is a typing mistake.
 JOB_ID = click.IntRange(1, 2**63 - 1)
@@ -114,10 +114,17 @@ def _change(
     skipped = sorted(set(job_ids) - set(changed))
     click.echo(f"{verb}: {', '.join(map(str, changed)) or 'none'}")
     if skipped:
-        raise click.ClickException(
-            f"Not {verb.lower()} (unknown, or not in a state that allows it): "
-            + ", ".join(map(str, skipped))
-        )
+        states = {
+            job.id: job.state
+            for job in Job.select(Job.id, Job.state).where(Job.id.in_(skipped))
+        }
+        reasons = [
+            f"job {job_id} is {states[job_id]}"
+            if job_id in states
+            else f"there is no job {job_id}"
+            for job_id in skipped
+        ]
+        raise click.ClickException(f"Not {verb.lower()}: " + "; ".join(reasons))
 
 
 @queue.command("retry")

@@ -539,7 +539,13 @@ class WorkerPool:
                 else _type_name(error)
             ),
             message=str(error),
-            traceback="".join(traceback.format_exception(error)),
+            # A file that does not load has no traceback worth reading: the
+            # message names the file, the line and the error.
+            traceback=(
+                ""
+                if isinstance(error, ActionUnavailable)
+                else "".join(traceback.format_exception(error))
+            ),
             log_lines=lines,
             hold_reason=reason,
         )

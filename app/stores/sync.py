@@ -417,7 +417,22 @@ class WebhookSync:
         if admin is not None:
             fields["admin_report"] = json.dumps(admin)
         self._save(store.store_hash, fields)
-        log.info("Store %s hooks: %s %s", store.store_hash, status, message)
+        changes = [
+            f"{verb} {', '.join(scopes)}"
+            for verb, scopes in (
+                ("created", state.created),
+                ("reactivated", state.reactivated),
+                ("deleted", state.deleted),
+            )
+            if scopes
+        ]
+        log.info(
+            "Store %s hooks: %s%s; %s",
+            store.store_hash,
+            status,
+            f" ({message})" if message else "",
+            "; ".join(changes) or "nothing to change",
+        )
         return SyncOutcome(
             store.store_hash,
             status,
