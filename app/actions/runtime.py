@@ -158,11 +158,11 @@ def action_logger(action: str) -> tuple[logging.Logger, LogCapture]:
 _PLAIN_VALUES = (str, int, float, bool, dict, list, tuple, type(None))
 
 
-class _Blocking:
-    """Makes an async API client usable from a plain run() in another thread.
+class _LoopProxy:
+    """Passes attribute access through to an async API client on another loop.
 
-    Attribute access is passed through; calling a method that returns an
-    awaitable runs it on the client's loop and waits for its result.
+    Calling a method that returns an awaitable hands the awaitable to
+    _resolve, which subclasses define for the caller's kind of run().
     """
 
     def __init__(self, target: Any, loop: asyncio.AbstractEventLoop) -> None:
@@ -172,51 +172,41 @@ class _Blocking:
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._target, name)
         if callable(value):
-            return self._blocking_call(value)
+            return self._call_through(value)
         if isinstance(value, _PLAIN_VALUES):
             return value
-        return _Blocking(value, self._loop)
+        return type(self)(value, self._loop)
 
-    def _blocking_call(self, method: Callable[..., Any]) -> Callable[..., Any]:
+    def _call_through(self, method: Callable[..., Any]) -> Callable[..., Any]:
         def call(*args: Any, **kwargs: Any) -> Any:
             result = method(*args, **kwargs)
             if inspect.isawaitable(result):
-                return asyncio.run_coroutine_threadsafe(
-                    _wait(result), self._loop
-                ).result()
+                return self._resolve(result)
             return result
 
         return call
 
+    def _resolve(self, awaitable: Any) -> Any:
+        raise NotImplementedError
 
-class _OnLoop:
-    """Makes an async API client usable from an async run() on another loop.
+
+class _Blocking(_LoopProxy):
+    """For a plain run() in another thread: waits for each call's result."""
+
+    def _resolve(self, awaitable: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(_wait(awaitable), self._loop).result()
+
+
+class _OnLoop(_LoopProxy):
+    """For an async run() on another loop.
 
     The client's connections belong to the worker pool's loop; each call
     that returns an awaitable is run there, and awaited from the attempt's
     own loop.
     """
 
-    def __init__(self, target: Any, loop: asyncio.AbstractEventLoop) -> None:
-        self._target = target
-        self._loop = loop
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._target, name)
-        if callable(value):
-            return self._remote_call(value)
-        if isinstance(value, _PLAIN_VALUES):
-            return value
-        return _OnLoop(value, self._loop)
-
-    def _remote_call(self, method: Callable[..., Any]) -> Callable[..., Any]:
-        def call(*args: Any, **kwargs: Any) -> Any:
-            result = method(*args, **kwargs)
-            if inspect.isawaitable(result):
-                return _run_on(result, self._loop)
-            return result
-
-        return call
+    def _resolve(self, awaitable: Any) -> Any:
+        return _run_on(awaitable, self._loop)
 
 
 async def _wait(awaitable: Any) -> Any:

@@ -15,6 +15,9 @@ import pytest
 import qasync
 
 from app.db.models import QUEUE_BIGCOMMERCE, Attempt, Delivery, Job, JobState
+from app.events import EventHub
+from app.ui.event_bridge import EventBridge
+from app.ui.queue_view import QueueView
 
 JobFactory = Callable[..., Job]
 
@@ -150,3 +153,30 @@ def collect_garbage_on_the_gui_thread() -> Iterator[None]:
     gc.collect()
     if was_enabled:
         gc.enable()
+
+
+@pytest.fixture
+def hub() -> EventHub:
+    return EventHub()
+
+
+@pytest.fixture
+def open_view(
+    qtbot: Any, database: Any, hub: EventHub
+) -> Iterator[Callable[[], QueueView]]:
+    views: list[tuple[QueueView, EventBridge]] = []
+
+    def open_() -> QueueView:
+        bridge = EventBridge(hub, interval_ms=10)
+        view = QueueView(database, events=hub, bridge=bridge)
+        qtbot.add_widget(view)
+        view.resize(1200, 700)
+        view.show()
+        qtbot.wait_until(lambda: not view.is_busy())
+        views.append((view, bridge))
+        return view
+
+    yield open_
+    for view, bridge in views:
+        bridge.close()
+        view.shutdown()

@@ -31,29 +31,8 @@ from app.ui.main_window import MainWindow
 from app.ui.queue_view import QueueView
 from app.ui.wiring import ConsoleViews
 from tests.end_to_end.harness import StorehookHarness, free_port
+from tests.end_to_end.test_serve import ORDER_ACTION, SLOW_ACTION
 from tests.helpers.wait import wait_until
-
-ORDER_ACTION = """
-options = {
-    "triggers": {"api": False, "bigcommerce": {"webhooks": ["store/order/created"]}}
-}
-
-def run(params, logger):
-    logger.info("order %s created", params["id"])
-"""
-
-SLOW_ACTION = """
-import asyncio
-
-options = {
-    "triggers": {"api": False, "bigcommerce": {"webhooks": ["store/order/created"]}},
-    "timeout": 120,
-}
-
-async def run(params, logger):
-    logger.info("starting order %s", params["id"])
-    await asyncio.sleep(60)
-"""
 
 # What broken start-ups and shutdowns print (BR-18, BR-20).
 LOOP_ERRORS = (

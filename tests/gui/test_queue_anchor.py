@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The Queue keeps what the user looks at in place while jobs arrive and leave."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,38 +11,10 @@ from PySide6.QtCore import QPoint
 
 from app.db.models import Job, JobState
 from app.events import DELIVERY_RECEIVED, EventHub
-from app.ui.event_bridge import EventBridge
 from app.ui.models import job_table_model as jtm
 from app.ui.queue_view import QueueView
 
 Factory = Callable[..., Any]
-
-
-@pytest.fixture
-def hub() -> EventHub:
-    return EventHub()
-
-
-@pytest.fixture
-def open_view(
-    qtbot: Any, database: Any, hub: EventHub
-) -> Iterator[Callable[[], QueueView]]:
-    views: list[tuple[QueueView, EventBridge]] = []
-
-    def open_() -> QueueView:
-        bridge = EventBridge(hub, interval_ms=10)
-        view = QueueView(database, events=hub, bridge=bridge)
-        qtbot.add_widget(view)
-        view.resize(1200, 700)
-        view.show()
-        qtbot.wait_until(lambda: not view.is_busy())
-        views.append((view, bridge))
-        return view
-
-    yield open_
-    for view, bridge in views:
-        bridge.close()
-        view.shutdown()
 
 
 def top_job(view: QueueView) -> int:
